@@ -1,0 +1,1 @@
+"""Accounts: activation letters, login, sessions, roles, assisted mode."""

@@ -1,0 +1,1 @@
+"""Disclosure module: see its issue; the manifest is the only thing the core knows of it."""

@@ -1,0 +1,20 @@
+"""The module manifest of civic.elections."""
+from civic.i18n import N_
+from civic.modules import Module
+
+
+def _module() -> Module:
+    from civic.elections.views import admin_routes, permissions, routes, seed
+
+    return Module(
+        name="elections",
+        title=N_("Elections"),
+        description=N_("Direct election of the residents' committee: voter list, candidates, ballots, results"),
+        routes=routes,
+        admin_routes=admin_routes,
+        permissions=permissions,
+        seed=seed,
+    )
+
+
+MODULE = _module()

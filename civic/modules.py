@@ -1,0 +1,41 @@
+"""The module manifest: how a domain package plugs into Civic (Decidim's component manifest, small).
+
+Each package's __init__.py builds one `Module` and civic.app mounts it; nothing else in the core
+knows a module's routes, permissions or demo data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from starlette.routing import BaseRoute
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str  # URL prefix and route namespace: /<name>, "<name>:<route>"
+    title: str  # msgid, translated where shown
+    description: str  # msgid
+    routes: list[BaseRoute] = field(default_factory=list)  # public, read-mostly
+    admin_routes: list[BaseRoute] = field(default_factory=list)  # staff, mounted at /<name>/manage
+    permissions: dict[str, set[str]] = field(default_factory=dict)  # "<module>:<resource>:<action>" -> roles
+    seed: Callable | None = None  # seed(db, demo) adds the module's demo data
+    in_nav: bool = True
+
+
+def domain_modules() -> list[Module]:
+    """The four domain packages, in navigation order."""
+    from civic.appraisal.manifest import MODULE as appraisal
+    from civic.consultations.manifest import MODULE as consultations
+    from civic.disclosure.manifest import MODULE as disclosure
+    from civic.elections.manifest import MODULE as elections
+
+    return [elections, consultations, disclosure, appraisal]
+
+
+def all_modules() -> list[Module]:
+    from civic.accounts.manifest import MODULE as accounts
+    from civic.registry.manifest import MODULE as registry
+    from civic.rulesconfig.manifest import MODULE as rules
+
+    return [registry, accounts, rules, *domain_modules()]

@@ -1,0 +1,1 @@
+"""The registry: district → street office → community → group / grid → household → resident."""

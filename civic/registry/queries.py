@@ -1,0 +1,63 @@
+"""Read side of the registry, with explicit loads (relationships are lazy="raise")."""
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from civic.registry.models import Community, Grid, Household, Resident, ResidentGroup, StreetOffice
+from civic.registry.rules import normalise_id
+
+PAGE_SIZE = 50
+
+
+def communities_overview(db: Session) -> list[dict]:
+    counts = dict(db.execute(select(Resident.community_id, func.count()).group_by(Resident.community_id)).all())
+    rows = db.execute(select(Community).options(joinedload(Community.street)).order_by(Community.id)).scalars()
+    return [{"community": c, "street": c.street, "residents": counts.get(c.id, 0)} for c in rows]
+
+
+def community_by_code(db: Session, code: str) -> Community | None:
+    return db.execute(select(Community).options(joinedload(Community.street)).where(Community.code == code)).scalar_one_or_none()
+
+
+def community_by_id(db: Session, community_id: int) -> Community | None:
+    return db.execute(select(Community).options(joinedload(Community.street)).where(Community.id == community_id)).scalar_one_or_none()
+
+
+def community_stats(db: Session, community: Community) -> dict:
+    def count(model):
+        return db.scalar(select(func.count()).select_from(model).where(model.community_id == community.id))
+
+    return {
+        "residents": count(Resident),
+        "households": count(Household),
+        "groups": count(ResidentGroup),
+        "grids": count(Grid),
+        "representatives": db.scalar(
+            select(func.count()).select_from(Resident).where(Resident.community_id == community.id, Resident.is_resident_rep.is_(True))
+        ),
+    }
+
+
+def groups(db: Session, community: Community) -> list[ResidentGroup]:
+    return list(db.execute(select(ResidentGroup).where(ResidentGroup.community_id == community.id).order_by(ResidentGroup.number)).scalars())
+
+
+def grids(db: Session, community: Community) -> list[Grid]:
+    return list(db.execute(select(Grid).where(Grid.community_id == community.id).order_by(Grid.name)).scalars())
+
+
+def residents_page(db: Session, community: Community, q: str = "", page: int = 1) -> tuple[list[Resident], int]:
+    query = select(Resident).where(Resident.community_id == community.id)
+    q = q.strip()
+    if q:
+        query = query.where(or_(Resident.name.contains(q), Resident.phone == q, Resident.id_number == normalise_id(q)))
+    total = db.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.execute(
+        query.options(joinedload(Resident.household)).order_by(Resident.id).limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
+    ).scalars()
+    return list(rows), total
+
+
+def streets_for(db: Session) -> list[StreetOffice]:
+    return list(db.execute(select(StreetOffice).order_by(StreetOffice.id)).scalars())

@@ -1,0 +1,1 @@
+"""Rules configuration: the legal regime and a province/city profile, versioned."""

@@ -1,0 +1,45 @@
+"""Validation of a rules profile: pure functions returning {key: message}."""
+from __future__ import annotations
+
+from civic.i18n import _
+from civic.rulesconfig.defaults import REGIMES, SPEC
+
+
+def parse_value(kind: str, raw: str):
+    raw = (raw or "").strip()
+    if kind == "bool":
+        return raw in ("1", "on", "true", "yes")
+    if kind == "fraction":
+        num, _sep, den = raw.partition("/")
+        return [int(num), int(den)]
+    return int(raw)
+
+
+def validate(values: dict, regime: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if regime not in REGIMES:
+        errors["legal_regime"] = _("Choose the 2025 or the 2018 law.")
+    for key, (_default, kind, _rule, _label) in SPEC.items():
+        value = values.get(key)
+        if kind.startswith("int:"):
+            low, high = (int(x) for x in kind.split(":")[1:])
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                errors[key] = _("Enter a whole number from %(low)s to %(high)s.", low=low, high=high)
+        elif kind == "percent":
+            if not isinstance(value, int) or not 0 <= value <= 100:
+                errors[key] = _("Enter a percentage from 0 to 100.")
+        elif kind == "fraction":
+            if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value) and 0 < value[0] < value[1]):
+                errors[key] = _("Enter a fraction such as 1/2.")
+        elif kind == "bool" and not isinstance(value, bool):
+            errors[key] = _("Choose yes or no.")
+    weights = [values.get(k) for k in ("appraisal.weight_street", "appraisal.weight_party_reps", "appraisal.weight_resident_reps")]
+    if all(isinstance(w, int) for w in weights) and sum(weights) != 100:
+        errors["appraisal.weight_resident_reps"] = _("The three weights must add up to 100 %% (now %(sum)s %%).", sum=sum(weights))
+    if isinstance(values.get("elections.vice_chairs_min"), int) and isinstance(values.get("elections.vice_chairs_max"), int):
+        if values["elections.vice_chairs_min"] > values["elections.vice_chairs_max"]:
+            errors["elections.vice_chairs_max"] = _("The maximum cannot be below the minimum.")
+    if isinstance(values.get("elections.margin_member_min"), int) and isinstance(values.get("elections.margin_member_max"), int):
+        if values["elections.margin_member_min"] > values["elections.margin_member_max"]:
+            errors["elections.margin_member_max"] = _("The maximum cannot be below the minimum.")
+    return errors

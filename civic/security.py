@@ -1,0 +1,203 @@
+"""Passwords, signed session cookies, the current actor, and the one permission check."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from passlib.context import CryptContext
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from starlette.requests import Request
+
+from civic.accounts.models import RoleAssignment, User
+from civic.errors import DomainError, Forbidden
+from civic.i18n import _
+from civic.registry.models import Community, Resident
+
+# argon2id, RFC 9106 "second recommended" profile scaled for a 2-core box: 64 MiB, 3 passes, 4 lanes.
+PASSWORDS = CryptContext(
+    schemes=["argon2"],
+    argon2__memory_cost=65536,
+    argon2__time_cost=3,
+    argon2__parallelism=4,
+    deprecated="auto",
+)
+SESSION_COOKIE = "civic_session"
+MIN_PASSWORD = 8
+
+
+def hash_password(password: str) -> str:
+    return PASSWORDS.hash(password)
+
+
+def check_password(password: str, hashed: str | None) -> bool:
+    if not hashed:
+        PASSWORDS.dummy_verify()  # the same time whether or not the account exists
+        return False
+    return PASSWORDS.verify(password, hashed)
+
+
+def hash_code(code: str) -> str:
+    """Access codes are high-entropy, so a plain SHA-256 is enough to keep them unreadable at rest."""
+    return hashlib.sha256(code.strip().upper().replace("-", "").replace(" ", "").encode()).hexdigest()
+
+
+def new_code() -> str:
+    """12 characters from an alphabet without look-alikes, printed in groups of four."""
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    raw = "".join(secrets.choice(alphabet) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+class LoginRequired(DomainError):
+    status = 401
+
+
+@dataclass
+class Actor:
+    """Who is acting: the user, their roles, and (in assisted mode) the staff member acting for them."""
+
+    user: User | None = None
+    resident: Resident | None = None
+    roles: list[tuple[str, int | None, int | None]] = field(default_factory=list)
+    assisted_by: User | None = None
+    assist_reason: str = ""
+    assist_expires: float = 0
+
+    @property
+    def authenticated(self) -> bool:
+        return self.user is not None
+
+    @property
+    def user_id(self) -> int | None:
+        # The person who pressed the button: in assisted mode the staff member.
+        if self.assisted_by is not None:
+            return self.assisted_by.id
+        return self.user.id if self.user else None
+
+    @property
+    def on_behalf_of_id(self) -> int | None:
+        return self.user.id if self.assisted_by is not None and self.user else None
+
+    @property
+    def community_id(self) -> int | None:
+        if self.resident is not None:
+            return self.resident.community_id
+        for _role, community_id, _street in self.roles:
+            if community_id:
+                return community_id
+        return None
+
+    def has_role(self, role: str, community: Community | None = None) -> bool:
+        for name, community_id, street_id in self.roles:
+            if name != role:
+                continue
+            if name == "admin" or community is None:
+                return True
+            if community_id == community.id or (street_id and street_id == community.street_id):
+                return True
+        return False
+
+    def role_names(self) -> set[str]:
+        return {name for name, _c, _s in self.roles}
+
+
+ANONYMOUS = Actor()
+
+
+def roles_for(user: User, resident: Resident | None) -> list[tuple[str, int | None, int | None]]:
+    roles = [(r.role, r.community_id, r.street_id) for r in user.roles]
+    if resident is not None:
+        roles.append(("resident", resident.community_id, None))
+        if resident.is_resident_rep:
+            roles.append(("resident_rep", resident.community_id, None))
+        if resident.is_party_rep:
+            roles.append(("party_rep", resident.community_id, None))
+    return roles
+
+
+def load_actor(db: Session, user_id: int) -> Actor | None:
+    user = db.execute(
+        select(User).options(selectinload(User.roles)).where(User.id == user_id, User.active.is_(True))
+    ).scalar_one_or_none()
+    if user is None:
+        return None
+    resident = db.get(Resident, user.resident_id) if user.resident_id else None
+    return Actor(user=user, resident=resident, roles=roles_for(user, resident))
+
+
+class SessionCookies:
+    """The session is a signed cookie: user id, session version (for logout everywhere), a nonce."""
+
+    def __init__(self, secret_key: str, max_age_hours: int):
+        self.serializer = URLSafeTimedSerializer(secret_key, salt="civic-session")
+        self.max_age = max_age_hours * 3600
+
+    def dumps(self, user: User, assist: dict | None = None) -> str:
+        payload = {"u": user.id, "v": user.session_version, "n": secrets.token_hex(8)}
+        if assist:
+            payload["a"] = assist
+        return self.serializer.dumps(payload)
+
+    def loads(self, value: str | None) -> dict | None:
+        if not value:
+            return None
+        try:
+            return self.serializer.loads(value, max_age=self.max_age)
+        except BadSignature:
+            return None
+
+
+def actor_from_request(request: Request, db: Session) -> Actor:
+    cached = getattr(request.state, "actor", None)
+    if cached is not None:
+        return cached
+    actor = ANONYMOUS
+    payload = request.app.state.sessions.loads(request.cookies.get(SESSION_COOKIE))
+    if payload:
+        loaded = load_actor(db, payload["u"])
+        if loaded and loaded.user.session_version == payload.get("v"):
+            actor = loaded
+            assist = payload.get("a")
+            if assist and assist.get("exp", 0) > time.time():
+                # Staff acting for a resident: the resident's roles only, the staff member in the audit.
+                helped = load_actor(db, assist["r"])
+                if helped is not None:
+                    helped.assisted_by = loaded.user
+                    helped.assist_reason = assist.get("why", "")
+                    helped.assist_expires = assist["exp"]
+                    actor = helped
+    request.state.actor = actor
+    return actor
+
+
+# Permission name -> roles granted it. Filled by the module manifests; unknown names are denied.
+PERMISSIONS: dict[str, frozenset[str]] = {}
+
+
+def register_permissions(grants: dict[str, set[str] | frozenset[str]]) -> None:
+    for name, roles in grants.items():
+        PERMISSIONS[name] = frozenset(roles) | {"admin"}
+
+
+def can(actor: Actor, permission: str, community: Community | None = None) -> bool:
+    roles = PERMISSIONS.get(permission)
+    if not roles or not actor.authenticated:
+        return False
+    return any(actor.has_role(role, community) for role in roles)
+
+
+def ensure_permission(actor: Actor, permission: str, community: Community | None = None) -> None:
+    """The one check every route and service uses: deny by default."""
+    if not actor.authenticated:
+        raise LoginRequired(_("Please log in first."))
+    if not can(actor, permission, community):
+        raise Forbidden(_("You do not have permission to do this."))
+
+
+def now_ts() -> float:
+    return dt.datetime.now(dt.timezone.utc).timestamp()

@@ -1,0 +1,69 @@
+"""Shared helpers for views: the request's database session, the actor, forms, redirects."""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
+from civic.security import Actor, actor_from_request
+
+
+def db(request: Request) -> Session:
+    """One session per request, closed by DatabaseMiddleware; unsafe methods take the write lock."""
+    session = getattr(request.state, "db", None)
+    if session is None:
+        factories = request.app.state
+        factory = factories.write_sessions if request.method == "POST" else factories.read_sessions
+        session = factory()
+        request.state.db = session
+    return session
+
+
+def actor(request: Request) -> Actor:
+    return actor_from_request(request, db(request))
+
+
+async def form_data(request: Request) -> FormData:
+    cached = getattr(request.state, "form", None)
+    if cached is None:
+        cached = await request.form(max_files=20, max_fields=2000, max_part_size=20 * 1024 * 1024)
+        request.state.form = cached
+    return cached
+
+
+def redirect(url: str, status: int = 303) -> RedirectResponse:
+    return RedirectResponse(str(url), status_code=status)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths: never an open redirect."""
+    if not target:
+        return default
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def form(request: Request) -> FormData:
+    """The parsed form of a POST (read by @view before the handler runs)."""
+    return getattr(request.state, "form", None) or FormData()
+
+
+def view(handler):
+    """Write views as plain functions of the request: the form is parsed first, then the handler runs
+    in the thread pool, so blocking database calls never stall the event loop."""
+    from functools import wraps
+
+    from starlette.concurrency import run_in_threadpool
+
+    @wraps(handler)
+    async def endpoint(request: Request):
+        if request.method == "POST":
+            await form_data(request)
+        return await run_in_threadpool(handler, request)
+
+    return endpoint
