@@ -6,12 +6,15 @@ templates, forms and services alike, so a message is translated where it is prod
 from __future__ import annotations
 
 import datetime as dt
+import io
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 LOCALES = ("zh_CN", "en")
@@ -24,9 +27,31 @@ TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 _current: ContextVar[str] = ContextVar("civic_locale", default=DEFAULT_LOCALE)
 
 
+def catalogue_dirs() -> list[Path]:
+    """The core catalogue and one per module (civic/<module>/translations), so modules never clash."""
+    root = Path(__file__).parent
+    return [TRANSLATIONS_DIR] + sorted(p for p in root.glob("*/translations") if p.is_dir())
+
+
 @lru_cache(maxsize=None)
 def translations(locale: str) -> NullTranslations:
-    return Translations.load(str(TRANSLATIONS_DIR), [locale], domain="messages")
+    """Compiled in memory from the .po files at first use: no build step, no .mo files to go stale."""
+    merged: NullTranslations = NullTranslations()
+    for directory in catalogue_dirs():
+        po = directory / locale / "LC_MESSAGES" / "messages.po"
+        if not po.exists():
+            continue
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog, use_fuzzy=False)
+        buffer.seek(0)
+        loaded = Translations(fp=buffer)
+        if isinstance(merged, Translations):
+            merged.merge(loaded)
+        else:
+            merged = loaded
+    return merged
 
 
 def get_locale() -> str:
