@@ -184,7 +184,16 @@ def register_permissions(grants: dict[str, set[str] | frozenset[str]]) -> None:
         PERMISSIONS[name] = frozenset(roles) | {"admin"}
 
 
+def _ensure_registered() -> None:
+    if not PERMISSIONS:
+        from civic.modules import all_modules
+
+        for module in all_modules():
+            register_permissions(module.permissions)
+
+
 def can(actor: Actor, permission: str, community: Community | None = None) -> bool:
+    _ensure_registered()
     roles = PERMISSIONS.get(permission)
     if not roles or not actor.authenticated:
         return False
