@@ -29,6 +29,8 @@ def make_environment(settings) -> Environment:
         datetime=i18n.format_datetime,
         date=i18n.format_date,
         number=i18n.format_number,
+        # Translates a msgid held in data (labels, titles) without %-formatting it.
+        t=lambda msgid: i18n.translations(i18n.get_locale()).gettext(msgid),
         mask_id=mask_id,
         mask_phone=mask_phone,
     )

@@ -7,10 +7,9 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.routing import Route
 
-from civic.errors import NotFound
 from civic.i18n import _
 from civic.rulesconfig import services
-from civic.rulesconfig.defaults import REGIMES, SPEC
+from civic.rulesconfig.defaults import REGIMES, SPEC, defaults
 from civic.rulesconfig.models import RuleProfile, RuleVersion
 from civic.rulesconfig.rules import parse_value
 from civic.security import ensure_permission
@@ -18,15 +17,19 @@ from civic.templating import render
 from civic.web import actor, db, form, redirect, view
 
 
-def _profile(request: Request) -> RuleProfile:
-    profile = db(request).execute(select(RuleProfile).order_by(RuleProfile.id).limit(1)).scalar_one_or_none()
-    if profile is None:
-        raise NotFound(_("No rules profile has been set up yet."))
-    return profile
+def _profile(request: Request) -> RuleProfile | None:
+    return db(request).execute(select(RuleProfile).order_by(RuleProfile.id).limit(1)).scalar_one_or_none()
+
+
+def _defaults_version() -> RuleVersion:
+    """Shown before any profile exists: the documented defaults, as an unsaved version 0."""
+    return RuleVersion(version=0, legal_regime="2025", values=json.dumps(defaults()), note="")
 
 
 def _context(request: Request, profile, version, values, errors=None, note=""):
-    history = db(request).execute(select(RuleVersion).where(RuleVersion.profile_id == profile.id).order_by(RuleVersion.version.desc())).scalars()
+    history = []
+    if profile is not None:
+        history = db(request).execute(select(RuleVersion).where(RuleVersion.profile_id == profile.id).order_by(RuleVersion.version.desc())).scalars()
     return {"profile": profile, "version": version, "values": values, "spec": SPEC, "regimes": REGIMES,
             "errors": errors or {}, "history": list(history), "note": note}
 
@@ -34,7 +37,7 @@ def _context(request: Request, profile, version, values, errors=None, note=""):
 @view
 def show(request: Request):
     profile = _profile(request)
-    version = services.current_version(db(request), profile)
+    version = services.current_version(db(request), profile) if profile else _defaults_version()
     return render(request, "rulesconfig/show.html", _context(request, profile, version, services.rules_of(version).values))
 
 
@@ -43,7 +46,7 @@ def edit(request: Request):
     profile = _profile(request)
     who = actor(request)
     ensure_permission(who, "rules:profile:edit")
-    version = services.current_version(db(request), profile)
+    version = services.current_version(db(request), profile) if profile else _defaults_version()
     if request.method == "GET":
         return render(request, "rulesconfig/edit.html", _context(request, profile, version, services.rules_of(version).values))
     data = form(request)
@@ -59,6 +62,8 @@ def edit(request: Request):
     note = str(data.get("note", ""))
     if not errors:
         try:
+            if profile is None:
+                profile = services.ensure_profile(db(request), _("Default rules"), "", None)
             services.save_version(db(request), who, profile, values, regime, note)
             return redirect(request.url_for("rules:show"))
         except services.RulesInvalid as invalid:
