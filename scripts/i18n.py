@@ -58,7 +58,7 @@ def catalogue_path(name: str, locale: str) -> Path:
     return base / locale / "LC_MESSAGES" / "messages.po"
 
 
-def update(name: str) -> list[str]:
+def update(name: str, write: bool = True) -> list[str]:
     template = template_catalog(name)
     missing = []
     for locale in ("zh_CN", "en"):
@@ -72,6 +72,8 @@ def update(name: str) -> list[str]:
         catalog.obsolete.clear()
         if locale == "zh_CN":
             missing += [f"{name}: {m.id!r}" for m in catalog if m.id and (not m.string or m.fuzzy)]
+        if not write:
+            continue
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
             write_po(handle, catalog, width=0, omit_header=False, sort_output=True, include_lineno=False)
@@ -82,7 +84,7 @@ def main() -> int:
     names = ["core"] + [m for m in MODULES if (ROOT / "civic" / m).exists()]
     missing = []
     for name in names:
-        missing += update(name)
+        missing += update(name, write="--dry-run" not in sys.argv)
     if "--check" in sys.argv and missing:
         print("untranslated zh_CN entries:")
         print("\n".join(missing))
