@@ -74,7 +74,13 @@ def base_context(request: Request) -> dict:
     def csrf_field() -> Markup:
         return Markup('<input type="hidden" name="csrftoken" value="%s">') % (token_fn() if token_fn else "")
 
+    unread = 0
+    if actor is not None and actor.authenticated and getattr(request.state, "db", None) is not None:
+        from civic.notify import unread_count
+
+        unread = unread_count(request.state.db, actor.user.id)
     return {
+        "unread_notifications": unread,
         "request": request,
         "actor": actor,
         "can": lambda permission, community=None: bool(actor) and can(actor, permission, community),

@@ -108,6 +108,18 @@ def me(request: Request):
 
 
 @view
+def notifications(request: Request):
+    from civic import notify
+
+    who = actor(request)
+    ensure_permission(who, "accounts:self:manage")
+    if request.method == "POST":
+        notify.mark_all_read(db(request), who.user.id)
+        return redirect("/me/notifications")
+    return render(request, "accounts/notifications.html", {"items": notify.recent(db(request), who.user.id)})
+
+
+@view
 def assist_start(request: Request):
     who = actor(request)
     session = db(request)
@@ -145,6 +157,7 @@ routes = [
     Route("/activate", activate, methods=["GET", "POST"], name="activate"),
     Route("/reset", reset, methods=["GET", "POST"], name="reset"),
     Route("/me", me, name="me"),
+    Route("/me/notifications", notifications, methods=["GET", "POST"], name="notifications"),
     Route("/assist/{resident_id:int}", assist_start, methods=["GET", "POST"], name="assist_start"),
     Route("/assist/end", assist_end, methods=["POST"], name="assist_end"),
 ]
