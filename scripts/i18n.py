@@ -1,6 +1,7 @@
 """Extract UI strings and update the catalogues: the core's and each module's.
 
     python scripts/i18n.py            # extract + update every catalogue
+    python scripts/i18n.py elections  # only that module's catalogue
     python scripts/i18n.py --check    # exit 1 when a zh_CN entry is missing or untranslated
 Chinese (zh_CN) entries must be translated by hand; English uses the msgid itself.
 """
@@ -82,6 +83,9 @@ def update(name: str, write: bool = True) -> list[str]:
 
 def main() -> int:
     names = ["core"] + [m for m in MODULES if (ROOT / "civic" / m).exists()]
+    chosen = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if chosen:  # only these catalogues (e.g. `scripts/i18n.py elections`)
+        names = [n for n in names if n in chosen]
     missing = []
     for name in names:
         missing += update(name, write="--dry-run" not in sys.argv)
