@@ -4,7 +4,8 @@ from civic.modules import Module
 
 
 def _module() -> Module:
-    from civic.elections.views import admin_routes, permissions, routes, seed
+    from civic.elections.permissions import PERMISSIONS
+    from civic.elections.views import admin_routes, routes, seed
 
     return Module(
         name="elections",
@@ -12,7 +13,7 @@ def _module() -> Module:
         description=N_("Direct election of the residents' committee: voter list, candidates, ballots, results"),
         routes=routes,
         admin_routes=admin_routes,
-        permissions=permissions,
+        permissions=PERMISSIONS,
         seed=seed,
     )
 

@@ -1,0 +1,139 @@
+"""Setting an election up: offices and seats, mode, schedule (checked against the legal periods), rules."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from civic import audit
+from civic.elections import messages, rules
+from civic.elections.models import MODES, PURPOSES, Election, Section
+from civic.errors import Conflict, Invalid
+from civic.i18n import _
+from civic.registry.models import Community
+from civic.rulesconfig.services import current_rules
+from civic.security import Actor, ensure_permission
+
+SECTION_TITLES = {"chair": "主任", "vice": "副主任", "member": "委员"}
+SCHEDULE_FIELDS = ("roll_published_on", "objections_close_on", "nominations_open_on", "nominations_close_on",
+                   "candidates_published_on", "proxy_deadline_on", "polling_day")
+# Our column name -> the step name rules.check_schedule knows.
+STEP_OF = {"roll_published_on": "roll_published", "objections_close_on": "objections_close",
+           "nominations_open_on": "nominations_open", "nominations_close_on": "nominations_close",
+           "candidates_published_on": "candidates_published", "proxy_deadline_on": "proxy_deadline",
+           "polling_day": "polling_day"}
+
+
+@dataclass
+class ElectionInput:
+    title: str
+    purpose: str
+    mode: str
+    polling_day: dt.date
+    seats: dict[str, int]  # chair / vice / member
+    online_enabled: bool = True
+    schedule: dict[str, dt.date | None] | None = None
+    online_opens_at: dt.datetime | None = None
+    online_closes_at: dt.datetime | None = None
+
+
+def turnout_mode(mode: str) -> str:
+    """The 2018 regime's group representatives vote as representatives do (2/3 turnout)."""
+    return "representatives" if mode == "group-reps" else mode
+
+
+def default_schedule(polling_day: dt.date, config: dict) -> dict[str, dt.date]:
+    """The latest legal dates, counted back from polling day; the committee may choose earlier ones."""
+    limits = rules.deadlines(polling_day, config)
+    roll = limits["roll_published"]
+    return {
+        "roll_published_on": roll,
+        "objections_close_on": rules.period_end(roll, int(config["elections.objection_days"]), config),
+        "nominations_open_on": roll + dt.timedelta(days=1),
+        "nominations_close_on": limits["candidates_published"] - dt.timedelta(days=2),
+        "candidates_published_on": limits["candidates_published"],
+        "proxy_deadline_on": limits["proxy_deadline"],
+        "polling_day": polling_day,
+    }
+
+
+def schedule_problems(schedule: dict, config: dict) -> list[str]:
+    steps = {STEP_OF[k]: v for k, v in schedule.items() if k in STEP_OF and v}
+    return [messages.violation(code, params) for code, params in rules.check_schedule(steps, config)]
+
+
+def seat_problems(seats: dict[str, int], config: dict) -> list[str]:
+    sections = [{"id": key, "office": key if key != "vice" else "vice-chair", "seats": n} for key, n in seats.items() if n]
+    return [messages.violation(code, params) for code, params in rules.check_seats(sections, config)]
+
+
+def next_public_id(db: Session, community: Community, year: int) -> str:
+    count = db.scalar(select(func.count()).select_from(Election).where(Election.community_id == community.id)) or 0
+    return f"e-{year}-{community.code}-{count + 1:02d}"
+
+
+def create_election(db: Session, actor: Actor, community: Community, data: ElectionInput) -> Election:
+    """The election committee sets up an election; the schedule must respect the legal minimum periods."""
+    ensure_permission(actor, "elections:election:manage", community)
+    if data.purpose not in PURPOSES or data.mode not in MODES:
+        raise Invalid(_("Choose a purpose and an election mode from the list."))
+    profile = current_rules(db)
+    config = dict(profile.values)
+    if data.mode == "group-reps" and profile.legal_regime != "2018":
+        raise Invalid(_("Two or three representatives per residents' group is a mode of the 2018 law only."), field="mode")
+    problems = seat_problems(data.seats, config) if data.purpose == "general" else []
+    schedule = data.schedule or default_schedule(data.polling_day, config)
+    schedule["polling_day"] = data.polling_day
+    problems += schedule_problems(schedule, config)
+    if not data.title.strip():
+        problems.insert(0, _("Give the election a title."))
+    if problems:
+        raise ScheduleInvalid(problems)
+    election = Election(
+        public_id=next_public_id(db, community, data.polling_day.year), community_id=community.id, title=data.title.strip()[:200],
+        purpose=data.purpose, mode=data.mode, online_enabled=data.online_enabled and bool(config["elections.online_voting"]),
+        rules_version_id=profile.version_id, legal_regime=profile.legal_regime,
+        rules=json.dumps({k: v for k, v in config.items() if k.startswith("elections.")}),
+        term_years=int(config["elections.term_years"]), created_by=actor.user_id, **schedule,
+        online_opens_at=data.online_opens_at, online_closes_at=data.online_closes_at,
+    )
+    db.add(election)
+    db.flush()
+    for position, key in enumerate(("chair", "vice", "member")):
+        if data.seats.get(key):
+            db.add(Section(election_id=election.id, key=key, title=SECTION_TITLES[key], seats=data.seats[key], position=position))
+    audit.record(db, "elections.election.create", actor=actor, target=f"election:{election.public_id}", community_id=community.id,
+                 data={"mode": data.mode, "purpose": data.purpose, "polling_day": data.polling_day.isoformat(), "seats": data.seats})
+    db.commit()
+    return election
+
+
+def config_of(election: Election) -> dict:
+    """The numbers the election runs under (frozen at set-up)."""
+    return json.loads(election.rules)
+
+
+def board_rules(election: Election) -> dict:
+    return rules.election_rules(turnout_mode(election.mode), config_of(election))
+
+
+def require_status(election: Election, *allowed: str) -> None:
+    if election.status not in allowed:
+        raise Conflict(_("This cannot be done while the election is at the step “%(step)s”.", step=messages.status_label(election.status)))
+
+
+def advance(db: Session, actor: Actor, election: Election, to: str, community: Community) -> None:
+    """Move the election to its next step (each step's own checks are done by the service that calls this)."""
+    ensure_permission(actor, "elections:election:manage", community)
+    audit.record(db, "elections.election.step", actor=actor, target=f"election:{election.public_id}", community_id=community.id,
+                 data={"from": election.status, "to": to})
+    election.status = to
+
+
+class ScheduleInvalid(Invalid):
+    def __init__(self, problems: list[str]):
+        super().__init__(_("The election cannot be set up like this:") + " " + "；".join(problems))
+        self.problems = problems

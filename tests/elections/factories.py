@@ -1,0 +1,49 @@
+"""An election walked through its steps with the real services, for tests, the simulator and the demo."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from civic import clock
+from civic.elections import nominations, polling, roll, setup
+from civic.elections.models import Election, RollEntry, Section
+from civic.registry.models import Community, Resident
+from civic.security import Actor
+
+
+def election_at_polling(db, committee: Actor, community: Community, *, polling_day: dt.date | None = None,
+                        seats=None, candidates_per_section=None, boxes=None, online=True) -> tuple[Election, "polling.Round"]:
+    """Set-up → roll → nomination (party nominations, accepted and approved) → candidates → polling."""
+    polling_day = polling_day or clock.today()
+    seats = seats or {"chair": 1, "vice": 1, "member": 3}
+    wanted = candidates_per_section or {"chair": 2, "vice": 2, "member": 5}
+    schedule = setup.default_schedule(polling_day, setup_config(db))
+    with clock.frozen(schedule["roll_published_on"] - dt.timedelta(days=1)):
+        election = setup.create_election(db, committee, community, setup.ElectionInput(
+            title="第十二届居民委员会选举", purpose="general", mode="all-voters", polling_day=polling_day, seats=seats, online_enabled=online))
+        roll.generate_roll(db, committee, election, community)
+    with clock.frozen(schedule["roll_published_on"]):
+        roll.publish_roll(db, committee, election, community)
+    with clock.frozen(schedule["nominations_open_on"]):
+        nominations.open_nominations(db, committee, election, community)
+        voters = db.execute(select(RollEntry).where(RollEntry.election_id == election.id).order_by(RollEntry.id)).scalars().all()
+        pool = iter(voters)
+        for section in db.execute(select(Section).where(Section.election_id == election.id).order_by(Section.position)).scalars():
+            for _ in range(wanted[section.key]):
+                nominee = db.get(Resident, next(pool).resident_id)
+                nomination = nominations.party_nomination(db, committee, election, community, section, nominee)
+                nomination.status = "accepted"  # the nominee's own answer is tested elsewhere
+                nominations.review_nomination(db, committee, election, community, nomination, True, "")
+        nominations.build_candidate_list(db, committee, election, community)
+    with clock.frozen(schedule["candidates_published_on"]):
+        nominations.publish_candidates(db, committee, election, community)
+    with clock.frozen(polling_day):
+        round_ = polling.open_polling(db, committee, election, community, boxes or [{"kind": "station", "name": "第一投票站"}])
+    return election, round_
+
+
+def setup_config(db) -> dict:
+    from civic.rulesconfig.services import current_rules
+
+    return dict(current_rules(db).values)
