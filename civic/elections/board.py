@@ -1,0 +1,530 @@
+"""The public election board, contract civic-election-board/1 (shared/contracts/election-board.md).
+
+A board is one JSON document per closed round: a hash chain of entries (one per online ballot, per
+paper ballot read out, per box counted whole, and a final `close`), the sorted contents of the online
+ballots, and the result. Anyone can check the chain and recount without trusting the server; this
+module is both the writer's toolkit (make_entry, close_entry, build_board) and the reference verifier
+used by ``civic verify BOARD.json`` (check_chain, recount, verify, main_verify).
+
+Pure apart from main_verify, which reads one file and prints. Counting itself lives in
+civic.elections.rules.count_round: one implementation for the service and the verifier.
+
+Speed: a board of a million entries is checked in seconds. Online entries (the bulk) are hashed from
+a fixed template that is byte-identical to canon(); other hashes use orjson when it is installed,
+and anything that does not match is recomputed with canon() before it is reported, so a fast encoder
+never makes an intact board fail. (The one thing it could let through is a board hashed with an
+encoder that writes floats or NaN differently from Python's json — values no valid board contains.)
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from itertools import compress, count
+from json.encoder import encode_basestring
+from operator import itemgetter, ne
+from typing import Any, TextIO
+
+from civic.elections.rules import count_round, gc_paused, normalise_name
+
+try:  # optional: several times faster for loading and hashing large boards
+    import orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    orjson = None
+
+__all__ = [
+    "FORMAT",
+    "H",
+    "build_board",
+    "canon",
+    "check_chain",
+    "close_entry",
+    "genesis",
+    "main_verify",
+    "make_entry",
+    "normalise_name",
+    "recount",
+    "sign",
+    "sort_ballots",
+    "verify",
+]
+
+FORMAT = "civic-election-board/1"
+
+# The fields each kind of entry carries besides seq, prev, kind and hash.
+ENTRY_FIELDS: dict[str, tuple[str, ...]] = {
+    "online": ("tracking_code",),
+    "paper": ("box", "ballot"),
+    "box": ("box", "tally"),
+    "close": ("issued", "online_ballots"),
+}
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+_MAX_LISTED = 20  # entry problems listed one by one before the rest are summed up
+
+
+# --------------------------------------------------------------------------------------------------
+# Canonical JSON and hashes
+# --------------------------------------------------------------------------------------------------
+
+
+def canon(x: Any) -> bytes:
+    """json.dumps(x, ensure_ascii=False, sort_keys=True, separators=(",", ":")) in UTF-8.
+    (A prebuilt encoder with the same options: identical output, less set-up per call.)"""
+    return _ENCODER.encode(x).encode("utf-8")
+
+
+def H(x: Any) -> str:
+    """sha256(canon(x)) as hex."""
+    return hashlib.sha256(canon(x)).hexdigest()
+
+
+def _H_fast(x: Any) -> str:
+    """H(x) through orjson when installed; equal to H(x) for every valid board value."""
+    if orjson is not None:
+        try:
+            return hashlib.sha256(orjson.dumps(x, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        except TypeError:  # orjson.JSONEncodeError: big integers, lone surrogates, odd keys
+            pass
+    return H(x)
+
+
+def _H_is(x: Any, expected: Any) -> bool:
+    """H(x) == expected, trying the fast encoder first and confirming a mismatch with canon()."""
+    try:
+        if _H_fast(x) == expected:
+            return True
+        return orjson is not None and H(x) == expected
+    except (TypeError, ValueError, RecursionError):  # not encodable as canonical JSON at all
+        return False
+
+
+_ONLINE_KEYS = frozenset({"seq", "prev", "kind", "tracking_code", "hash"})
+_ONLINE_TEMPLATE = '{"kind":"online","prev":%s,"seq":%d,"tracking_code":%s}'
+
+
+def _entry_hash_ok(entry: dict) -> bool:
+    """entry["hash"] == H(entry without "hash"). Online entries take the template: its keys are
+    already in sorted order and encode_basestring is the string encoder canon() itself uses."""
+    stored = entry.get("hash")
+    if entry.keys() == _ONLINE_KEYS and entry["kind"] == "online":
+        seq, prev, code = entry["seq"], entry["prev"], entry["tracking_code"]
+        if type(seq) is int and type(prev) is str and type(code) is str:
+            text = _ONLINE_TEMPLATE % (encode_basestring(prev), seq, encode_basestring(code))
+            try:
+                return hashlib.sha256(text.encode("utf-8")).hexdigest() == stored
+            except UnicodeEncodeError:
+                return False
+    return _H_is({k: v for k, v in entry.items() if k != "hash"}, stored)
+
+
+def genesis(election: dict, sections: list) -> str:
+    """The `prev` of the first entry: H({"election": election, "sections": sections})."""
+    return H({"election": election, "sections": sections})
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing a board
+# --------------------------------------------------------------------------------------------------
+
+
+def make_entry(prev: str, seq: int, kind: str, **fields: Any) -> dict:
+    """One chain entry with its hash. `fields` are exactly those of the kind (ENTRY_FIELDS)."""
+    if kind not in ENTRY_FIELDS:
+        raise ValueError(f"unknown entry kind {kind!r}")
+    if set(fields) != set(ENTRY_FIELDS[kind]):
+        raise ValueError(f"a {kind} entry takes {sorted(ENTRY_FIELDS[kind])}, not {sorted(fields)}")
+    entry = {"seq": seq, "prev": prev, "kind": kind, **fields}
+    entry["hash"] = H(entry)
+    return entry
+
+
+def sort_ballots(ballots: Sequence) -> list:
+    """Ballots in the order of their canonical JSON: reveals nothing of who cast which, or when."""
+    return sorted(ballots, key=canon)
+
+
+def _ballots_hash(ballots: Sequence) -> str:
+    """H(sort_ballots(ballots)); a list's canonical text is its items' texts joined by commas."""
+    texts = sorted(map(canon, ballots))
+    return hashlib.sha256(b"[" + b",".join(texts) + b"]").hexdigest()
+
+
+def close_entry(prev: str, seq: int, issued: dict, online_ballots: list) -> dict:
+    """The last entry: ballots issued per channel and the hash of the sorted online ballots."""
+    return make_entry(prev, seq, "close", issued=issued, online_ballots=_ballots_hash(online_ballots))
+
+
+def build_board(election: dict, sections: list, entries: list, online_ballots: list) -> dict:
+    """The complete document, its `result` counted from its own content. Raises ValueError when the
+    entries do not form an intact chain ending in `close` over these online ballots."""
+    entries = list(entries)
+    doc = {
+        "format": FORMAT,
+        "election": election,
+        "sections": sections,
+        "entries": entries,
+        "online_ballots": sort_ballots(online_ballots),
+        "head": entries[-1]["hash"] if entries else genesis(election, sections),
+    }
+    problems = check_chain(doc)
+    if problems:
+        raise ValueError("the board's chain is not intact: " + "; ".join(problems[:5]))
+    doc["result"] = recount(doc)
+    return doc
+
+
+def sign(doc: dict, private_key: Any) -> dict:
+    """A copy of `doc` with an Ed25519 "signature" over canon(doc without "signature").
+    `private_key` is a cryptography Ed25519PrivateKey or its 32 raw bytes."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    if isinstance(private_key, (bytes, bytearray)):
+        private_key = Ed25519PrivateKey.from_private_bytes(bytes(private_key))
+    body = {k: v for k, v in doc.items() if k != "signature"}
+    public = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    value = private_key.sign(canon(body))
+    return {**body, "signature": {"alg": "ed25519", "public_key": public.hex(), "value": value.hex()}}
+
+
+# --------------------------------------------------------------------------------------------------
+# Checking the chain (contract, Counting point 1)
+# --------------------------------------------------------------------------------------------------
+
+
+class _Problems(list):
+    """A list of problems in which per-entry problems are listed up to a limit, then counted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unlisted = 0
+        self.listed_entries = 0
+
+    def entry(self, seq: int, message: str) -> None:
+        if self.listed_entries < _MAX_LISTED:
+            self.listed_entries += 1
+            self.append(f"entry {seq}: {message}")
+        else:
+            self.unlisted += 1
+
+    def close_list(self) -> list[str]:
+        if self.unlisted:
+            self.append(f"... and {self.unlisted} more entry problems")
+        return list(self)
+
+
+def check_chain(doc: Any) -> list[str]:
+    """Why `doc` is not an intact board (contract point 1), or [] when it is.
+
+    Checks the format, every prev/hash link from the genesis hash, seq numbering, that each entry is
+    of a known kind with its fields, that `close` is unique and last, the head, the number of online
+    ballots and their hash — and the signature when the document carries one.
+    """
+    if not isinstance(doc, dict):
+        return ["the board is not a JSON object"]
+    problems = _Problems()
+    if doc.get("format") != FORMAT:
+        problems.append(f"format is {doc.get('format')!r}, expected {FORMAT!r}")
+    shapes = {"election": dict, "sections": list, "entries": list, "online_ballots": list}
+    missing = [key for key, shape in shapes.items() if not isinstance(doc.get(key), shape)]
+    if missing:
+        return [*problems, *(f"{key!r} is missing or of the wrong JSON type" for key in missing)]
+    entries, online_ballots = doc["entries"], doc["online_ballots"]
+    try:
+        prev = genesis(doc["election"], doc["sections"])
+    except (TypeError, ValueError, RecursionError) as error:
+        return [*problems, f"election and sections cannot be hashed: {error}"]
+    with gc_paused():
+        online, closes = _walk(entries, prev, problems)
+    last_hash = entries[-1].get("hash") if entries and isinstance(entries[-1], dict) else None
+    if not entries:
+        problems.append("the board has no entries (it must end with a close entry)")
+    elif doc.get("head") is None or doc.get("head") != last_hash:
+        problems.append("head is not the hash of the last entry")
+    if len(closes) != 1:
+        problems.append(f"there must be exactly one close entry, found {len(closes)}")
+    if closes and closes[-1] != len(entries):
+        problems.append(f"the close entry (seq {closes[-1]}) is not the last entry")
+    if len(online_ballots) != online:
+        problems.append(f"{len(online_ballots)} online ballots listed for {online} online entries")
+    if closes:
+        with gc_paused():
+            if not _H_is(online_ballots, entries[closes[-1] - 1].get("online_ballots")):
+                problems.append("the online ballots do not match the hash in the close entry")
+    if "signature" in doc:
+        problems.extend(_signature_problems(doc))
+    return problems.close_list()
+
+
+def _walk(entries: list, prev: str, problems: _Problems) -> tuple[int, list[int]]:
+    """Follow the chain; returns the number of online entries and the seqs of close entries."""
+    online = 0
+    closes: list[int] = []
+    for seq, entry in enumerate(entries, 1):
+        if type(entry) is not dict:
+            problems.entry(seq, "is not a JSON object")
+            prev = None
+            continue
+        kind = entry.get("kind")
+        if kind == "online":
+            online += 1
+        elif kind == "close":
+            closes.append(seq)
+        if entry.get("seq") != seq or type(entry.get("seq")) is not int:
+            problems.entry(seq, f"seq is {entry.get('seq')!r}, expected {seq}")
+        if entry.get("prev") != prev:
+            problems.entry(seq, "prev is not the hash of the entry before it")
+        if kind not in ENTRY_FIELDS:
+            problems.entry(seq, f"unknown kind {kind!r}")
+        elif not all(field in entry for field in ENTRY_FIELDS[kind]):
+            problems.entry(seq, f"a {kind} entry needs {', '.join(ENTRY_FIELDS[kind])}")
+        if not _entry_hash_ok(entry):
+            problems.entry(seq, "hash does not match the entry's content")
+        prev = entry.get("hash")
+    return online, closes
+
+
+def _signature_problems(doc: dict) -> list[str]:
+    """Check the optional Ed25519 signature over canon(document without "signature")."""
+    try:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    except ImportError:
+        return ["signature present but cryptography not installed"]
+    signature = doc["signature"]
+    if not isinstance(signature, dict) or signature.get("alg") != "ed25519":
+        return ["signature: only {\"alg\": \"ed25519\"} is known"]
+    try:
+        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(signature["public_key"]))
+        value = bytes.fromhex(signature["value"])
+    except (KeyError, TypeError, ValueError):
+        return ["signature: public_key or value is not valid hex of the right length"]
+    body = {k: v for k, v in doc.items() if k != "signature"}
+    candidates = [lambda: orjson.dumps(body, option=orjson.OPT_SORT_KEYS)] if orjson is not None else []
+    for message in [*candidates, lambda: canon(body)]:  # fast encoding first, canon() decides
+        try:
+            key.verify(value, message())
+            return []
+        except (InvalidSignature, TypeError, ValueError, RecursionError):
+            continue
+    return ["signature does not match the document"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Recount and verify
+# --------------------------------------------------------------------------------------------------
+
+
+def _group_adjacent(ballots: list) -> tuple[list, list[int]]:
+    """Runs of equal neighbours as (one ballot per run, run lengths). Published ballots are sorted,
+    so identical ballots are neighbours and are counted once, then multiplied."""
+    if not ballots:
+        return [], []
+    starts = [0, *compress(count(1), map(ne, ballots, ballots[1:]))]
+    ends = starts[1:] + [len(ballots)]
+    return [ballots[i] for i in starts], [e - s for s, e in zip(starts, ends)]
+
+
+def recount(doc: dict) -> dict:
+    """The `result` the contract's Counting section gives for this board (points 2–6).
+    Meaningful only for an intact board (see check_chain). Raises ValueError, KeyError or TypeError
+    for content that cannot be counted."""
+    election, sections, entries = doc["election"], doc["sections"], doc["entries"]
+    with gc_paused():
+        kinds = [entry["kind"] for entry in entries]
+        paper = [e["ballot"] for e in compress(entries, map("paper".__eq__, kinds))]
+        boxes = [e["tally"] for e in compress(entries, map("box".__eq__, kinds))]
+        close = entries[len(kinds) - 1 - kinds[::-1].index("close")]
+        issued = sum(_whole(v) for v in close["issued"].values())
+        ballots = doc["online_ballots"]
+        reps, weights = _group_adjacent(ballots)
+        if len(reps) * 2 > len(ballots):  # few repeats: grouping would not pay
+            reps, weights = ballots, None
+        return count_round(
+            election.get("rules"),
+            sections,
+            reps,
+            paper,
+            boxes,
+            registered=election["registered_voters"],
+            issued=issued,
+            round_no=election.get("round", 1),
+            weights=weights,
+        )
+
+
+def _whole(value: Any) -> int:
+    if type(value) is not int or value < 0:
+        raise ValueError(f"issued count is not a whole number: {value!r}")
+    return value
+
+
+def verify(doc: Any) -> tuple[bool, dict | None, list[str]]:
+    """(intact and recount equals the published result, the recount or None, problems)."""
+    problems = check_chain(doc)
+    if problems:
+        return False, None, problems
+    try:
+        result = recount(doc)
+    except (ValueError, KeyError, TypeError, IndexError) as error:
+        return False, None, [f"cannot recount: {error}"]
+    published = doc.get("result")
+    if published is None:
+        problems.append("the board has no result")
+    elif not _same(result, published):
+        problems.extend(_differences(result, published))
+    return not problems, result, problems
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return canon(a) == canon(b)
+    except (TypeError, ValueError, RecursionError):
+        return False
+
+
+def _differences(recounted: dict, published: Any) -> list[str]:
+    """Where the published result departs from the recount, field by field."""
+    if not isinstance(published, dict):
+        return ["the published result is not a JSON object"]
+    out = []
+    for key in ("valid", "reason", "registered", "issued", "returned"):
+        if not _same(recounted[key], published.get(key)):
+            out.append(f"result.{key}: published {published.get(key)!r}, recount {recounted[key]!r}")
+    theirs = published.get("sections") if isinstance(published.get("sections"), dict) else {}
+    for sid, ours in recounted["sections"].items():
+        section = theirs.get(sid) if isinstance(theirs.get(sid), dict) else {}
+        for key, value in ours.items():
+            if not _same(value, section.get(key)):
+                out.append(f"result.sections.{sid}.{key}: published {section.get(key)!r}, recount {value!r}")
+    for sid in theirs:
+        if sid not in recounted["sections"]:
+            out.append(f"result.sections.{sid}: published, but no such section")
+    for key in published:
+        if key not in recounted:
+            out.append(f"result.{key}: not part of a result")
+    return out or ["the published result differs from the recount"]
+
+
+# --------------------------------------------------------------------------------------------------
+# civic verify BOARD.json
+# --------------------------------------------------------------------------------------------------
+
+
+def _loads(raw: bytes) -> Any:
+    """Parse JSON, with orjson when installed (it refuses a few things json accepts, e.g. NaN)."""
+    with gc_paused():
+        if orjson is not None:
+            try:
+                return orjson.loads(raw)
+            except ValueError:
+                pass
+        return json.loads(raw)
+
+
+def main_verify(path: str, out: TextIO | None = None) -> int:
+    """`civic verify BOARD.json`: print what was checked and the recount; exit status 0 when the
+    chain is intact and the recount equals the published result, 1 when not, 2 when the file cannot
+    be read or is not JSON."""
+    out = out if out is not None else sys.stdout
+
+    def say(line: str = "") -> None:
+        print(line, file=out)
+
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as error:
+        say(f"civic verify: cannot read {path}: {error.strerror or error}")
+        return 2
+    try:
+        doc = _loads(raw)
+    except (ValueError, RecursionError) as error:
+        say(f"civic verify: {path} is not valid JSON: {error}")
+        return 2
+    del raw
+    try:
+        return _report(path, doc, say)
+    except Exception as error:  # never a traceback for an observer; say what broke
+        say(f"FAILED: the board could not be checked: {type(error).__name__}: {error}")
+        return 1
+
+
+def _report(path: str, doc: Any, say) -> int:
+    say(f"civic verify: {path}")
+    ok, result, problems = verify(doc)
+    if isinstance(doc, dict):
+        _describe(doc, say)
+    if problems:
+        chain_broken = result is None
+        say(f"chain           {'NOT INTACT' if chain_broken else 'intact'}")
+        for problem in problems:
+            say(f"  - {problem}")
+    else:
+        say("chain           intact: every prev/hash link holds, seq 1..n, close last, head matches")
+        say(f"online ballots  {len(doc['online_ballots'])}, hash matches the close entry")
+        say(f"signature       {_signature_line(doc)}")
+    if result is not None:
+        _print_result(doc, result, say)
+    if ok:
+        say("OK: the board is intact and its published result equals the recount.")
+        return 0
+    if result is not None:
+        say("FAILED: the published result differs from the recount (see above).")
+    else:
+        say("FAILED: the board is not intact; it has no valid recount.")
+    return 1
+
+
+def _describe(doc: dict, say) -> None:
+    election = doc.get("election") if isinstance(doc.get("election"), dict) else {}
+    say(f"format          {doc.get('format')}")
+    say(
+        f"election        {election.get('id')} {election.get('title', '')} ({election.get('community', '')}), "
+        f"round {election.get('round')}, {election.get('registered_voters')} registered"
+    )
+    entries = doc.get("entries") if isinstance(doc.get("entries"), list) else []
+    kinds = Counter(e.get("kind") for e in entries if isinstance(e, dict))
+    detail = ", ".join(f"{kinds[k]} {k}" for k in ("online", "paper", "box", "close"))
+    say(f"entries         {len(entries)} ({detail})")
+
+
+def _signature_line(doc: dict) -> str:
+    signature = doc.get("signature")
+    if signature is None:
+        return "none (the board is not signed)"
+    return f"valid ed25519 signature by key {signature.get('public_key')}"
+
+
+def _print_result(doc: dict, result: dict, say) -> None:
+    names = {
+        c.get("id"): c.get("name")
+        for s in doc.get("sections", [])
+        for c in (s.get("candidates", []) if isinstance(s, dict) else [])
+        if isinstance(c, dict)
+    }
+
+    def who(person: str) -> str:
+        return f"{person} {names[person]}" if person in names else person
+
+    status = "valid" if result["valid"] else f"INVALID ({result['reason']}): nobody is elected"
+    say(
+        f"recount         {status}; registered {result['registered']}, issued {result['issued']}, "
+        f"returned {result['returned']}"
+    )
+    titles = {s.get("id"): s for s in doc.get("sections", []) if isinstance(s, dict)}
+    for sid, section in result["sections"].items():
+        info = titles.get(sid, {})
+        elected = ", ".join(f"{who(p)} ({section['votes'].get(p, 0)})" for p in section["elected"]) or "none"
+        tied = ", ".join(f"{who(p)} ({section['votes'].get(p, 0)})" for p in section["tied"]) or "none"
+        say(
+            f"  {sid} {info.get('title', '')} (seats {info.get('seats')}): elected {elected}; "
+            f"tied {tied}; unfilled {section['unfilled']}"
+        )
+        ranked = sorted(section["votes"].items(), key=lambda pv: (-pv[1], pv[0]))
+        shown = ", ".join(f"{who(p)} {v}" for p, v in ranked[:12])
+        more = f", and {len(ranked) - 12} more" if len(ranked) > 12 else ""
+        say(f"      votes: {shown or 'none'}{more}; invalid {section['invalid']}")
