@@ -35,7 +35,8 @@ def domain_modules() -> list[Module]:
 
 def all_modules() -> list[Module]:
     from civic.accounts.manifest import MODULE as accounts
+    from civic.auditlog import MODULE as audit_log
     from civic.registry.manifest import MODULE as registry
     from civic.rulesconfig.manifest import MODULE as rules
 
-    return [registry, accounts, rules, *domain_modules()]
+    return [registry, accounts, rules, audit_log, *domain_modules()]

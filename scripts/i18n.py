@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = ["elections", "consultations", "disclosure", "appraisal"]
-CORE_TEMPLATE_DIRS = ["", "errors", "accounts", "registry", "rulesconfig"]
+CORE_TEMPLATE_DIRS = ["", "errors", "accounts", "registry", "rulesconfig", "audit"]
 METHOD_MAP = [("**.py", "python"), ("**.html", "jinja2")]
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "gettext": None}

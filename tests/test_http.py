@@ -239,3 +239,35 @@ def test_rules_edit_validates_and_versions(app, world):
     assert client.post_form("/rules/manage/", data).status_code == 303
     text = client.get("/rules/").text
     assert "第 2 版" in text and "<td>2</td>" in text
+
+
+def test_audit_log_is_for_supervisors_of_that_community(app, world):
+    users, ids = world
+    as_role(app, users, "staff").post_form(f"/registry/manage/residents/{ids['resident']}/letter/activate")
+    for role, status in [("anonymous", 303), ("resident", 403), ("staff", 403), ("supervision_committee", 200), ("street_supervisor", 200), ("admin", 200)]:
+        response = as_role(app, users, role).get("/audit/?community=home")
+        assert response.status_code == status, (role, response.status_code)
+    page = as_role(app, users, "supervision_committee").get("/audit/?community=home")
+    assert "accounts.code.activate" in page.text
+    assert as_role(app, users, "supervision_committee").get("/audit/?community=far").status_code == 403
+    assert as_role(app, users, "admin").get("/audit/?verify=1").status_code == 200
+
+
+def test_staff_correct_a_resident_and_it_is_audited(app, world):
+    users, ids = world
+    url = f"/registry/manage/residents/{ids['resident']}"
+    bad = as_role(app, users, "staff").post_form(url, {"phone": "12345", "party_member": "1"})
+    assert bad.status_code == 422 and "11" in bad.text
+    with Session(app.state.engine) as db:
+        assert db.get(Resident, ids["resident"]).party_member is False  # nothing changed
+    assert as_role(app, users, "other_staff").post_form(url, {"phone": "13711110000"}).status_code == 403
+    ok = as_role(app, users, "staff").post_form(url, {"phone": "13711110000", "party_member": "1", "is_resident_rep": "1"})
+    assert ok.status_code == 303
+    with Session(app.state.engine) as db:
+        resident = db.get(Resident, ids["resident"])
+        assert resident.phone == "13711110000" and resident.party_member and resident.is_resident_rep
+        from sqlalchemy import select
+
+        from civic.audit import AuditEntry
+
+        assert db.execute(select(AuditEntry).where(AuditEntry.action == "registry.resident.update")).scalar_one()

@@ -15,6 +15,7 @@ def _module() -> Module:
         admin_routes=admin_routes,
         permissions={
             "registry:residents:codes": {"staff"},
+            "registry:residents:edit": {"staff"},
             "registry:residents:export": staff,
             "registry:residents:import": {"staff"},
             "registry:residents:view": staff | {"election_committee"},

@@ -130,3 +130,32 @@ def export_rows(db: Session, actor: Actor, community: Community) -> bytes:
     audit.record(db, "registry.export", actor=actor, target=f"community:{community.id}", community_id=community.id, data={"rows": len(rows)})
     db.commit()
     return importing.workbook_bytes(rows)
+
+
+RESIDENT_FLAGS = ("hukou_here", "lives_here", "party_member", "deprived_of_political_rights", "is_resident_rep",
+                  "is_party_rep", "is_group_leader", "is_household_head")
+
+
+def update_resident(db: Session, actor: Actor, resident: Resident, *, phone: str, flags: dict[str, bool]) -> list[str]:
+    """Staff correct a resident's mobile number and the flags the rules read; every change is audited."""
+    from civic.registry.rules import PHONE_RE
+
+    community = db.get(Community, resident.community_id)
+    ensure_permission(actor, "registry:residents:edit", community)
+    phone = (phone or "").strip()
+    if phone and not PHONE_RE.match(phone):
+        raise Invalid(_("the mobile number must have 11 digits starting with 1"), field="phone")
+    changed = []
+    if phone != resident.phone:
+        resident.phone = phone
+        changed.append("phone")
+    for flag in RESIDENT_FLAGS:
+        value = bool(flags.get(flag))
+        if getattr(resident, flag) != value:
+            setattr(resident, flag, value)
+            changed.append(flag)
+    if changed:
+        audit.record(db, "registry.resident.update", actor=actor, target=f"resident:{resident.id}", community_id=community.id,
+                     data={"changed": changed})
+    db.commit()
+    return changed

@@ -69,11 +69,22 @@ def resident_detail(request: Request):
     resident = _resident(request)
     community = queries.community_by_id(db(request), resident.community_id)
     ensure_permission(actor(request), "registry:residents:view", community)
+    error = None
+    if request.method == "POST":
+        data = form(request)
+        try:
+            services.update_resident(db(request), actor(request), resident, phone=str(data.get("phone", "")),
+                                     flags={flag: data.get(flag) == "1" for flag in services.RESIDENT_FLAGS})
+            return redirect(request.url_for("registry:manage:resident", resident_id=resident.id))
+        except Invalid as invalid:
+            db(request).rollback()
+            error = invalid.message
     from civic.accounts.models import User
     from sqlalchemy import select
 
     user = db(request).execute(select(User).where(User.resident_id == resident.id)).scalar_one_or_none()
-    return render(request, "registry/resident.html", {"resident": resident, "community": community, "account": user})
+    return render(request, "registry/resident.html", {"resident": resident, "community": community, "account": user, "error": error,
+                                                      "flags": services.RESIDENT_FLAGS}, status=422 if error else 200)
 
 
 def _qr_data_uri(text: str) -> str:
@@ -150,7 +161,7 @@ admin_routes = [
     Route("/c/{code}/residents", residents, name="residents"),
     Route("/c/{code}/import", import_form, methods=["GET", "POST"], name="import"),
     Route("/c/{code}/export", export, methods=["POST"], name="export"),
-    Route("/residents/{resident_id:int}", resident_detail, name="resident"),
+    Route("/residents/{resident_id:int}", resident_detail, methods=["GET", "POST"], name="resident"),
     Route("/residents/{resident_id:int}/letter/{purpose}", issue_code, methods=["POST"], name="letter"),
     Route("/imports/{job_id:int}", import_job, name="import_job"),
 ]
