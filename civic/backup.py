@@ -33,8 +33,8 @@ def restore(settings: Settings, source_file: str) -> int:
     path = _sqlite_path(settings)
     if path.exists() and path.stat().st_size > 0:
         check = sqlite3.connect(path)
-        tables = check.execute("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='registry_resident'").fetchone()[0]
-        rows = check.execute("SELECT count(*) FROM registry_resident").fetchone()[0] if tables else 0
+        tables = [r[0] for r in check.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name <> 'alembic_version'")]
+        rows = any(check.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() for table in tables)
         check.close()
         if rows:
             print(f"refusing to restore: {path} is not empty")
