@@ -61,6 +61,13 @@ FLAG_LABELS = {
     "end_of_office": N_("不称职 two years running: the office ends (Art 37)"),
 }
 STATUSES = ("draft", "reports", "rating", "closed", "published")
+STATUS_LABELS = {
+    "draft": N_("Being prepared"),
+    "reports": N_("Work reports up for reading"),
+    "rating": N_("Rating open"),
+    "closed": N_("Counted, not yet published"),
+    "published": N_("Results published"),
+}
 
 
 @dataclass(frozen=True)
