@@ -192,27 +192,30 @@ def results(db: Session, campaign: Campaign) -> list[ResultView]:
     return sorted(views, key=lambda v: (v.rank is None, v.rank or 0, v.cadre.sort, v.cadre.id))
 
 
-def results_visible(actor: Actor, campaign: Campaign, community: Community, cadre: Cadre | None = None) -> bool:
+def results_visible(db: Session, actor: Actor, campaign: Campaign, community: Community, cadre: Cadre | None = None) -> bool:
+    """No partial results: nothing before the count; after it the presiding and supervising staff, and each
+    cadre their own result (a cadre who is also staff sees colleagues' only once published)."""
     if campaign.status not in ("closed", "published"):
         return False
-    if can(actor, "appraisal:campaign:view", community) or can(actor, "appraisal:campaign:manage", community):
-        return True
-    if cadre is not None and cadre.user_id and actor.authenticated and actor.user.id == cadre.user_id:
+    own = cadre is not None and cadre.user_id is not None and actor.authenticated and actor.user.id == cadre.user_id
+    if own or can(actor, "appraisal:campaign:manage", community):
         return True
     if campaign.status == "published":
         return campaign.publish_scope == "public" or can(actor, "appraisal:results:residents", community)
-    return False
+    appraised = actor.authenticated and db.scalar(select(func.count()).select_from(Cadre).where(
+        Cadre.campaign_id == campaign.id, Cadre.user_id == actor.user.id)) > 0
+    return can(actor, "appraisal:campaign:view", community) and not appraised
 
 
-def ensure_results_visible(actor: Actor, campaign: Campaign, community: Community, cadre: Cadre | None = None) -> None:
-    """No partial results: nothing before the count; after it, staff and the cadre; once published, residents."""
+def ensure_results_visible(db: Session, actor: Actor, campaign: Campaign, community: Community, cadre: Cadre | None = None) -> None:
     if campaign.status not in ("closed", "published"):
         raise NotFound(_("There are no results before the rating closes and the forms are counted."))
-    if results_visible(actor, campaign, community, cadre):
+    if results_visible(db, actor, campaign, community, cadre):
         return
     if campaign.status == "published":
         ensure_permission(actor, "appraisal:results:residents", community)
     ensure_permission(actor, "appraisal:campaign:view", community)
+    raise Forbidden(_("Before publication each cadre sees only their own result."))
 
 
 def history(db: Session, campaign: Campaign, cadre: Cadre) -> list[dict]:
@@ -235,7 +238,7 @@ def community_years(db: Session, community: Community, actor: Actor) -> list[dic
     """Per year: cadres counted, mean score and mean satisfaction of the community's visible campaigns."""
     out = []
     for campaign in sorted(campaigns(db, community), key=lambda c: (c.year, c.id)):
-        if not results_visible(actor, campaign, community):
+        if not results_visible(db, actor, campaign, community):
             continue
         views = [v for v in results(db, campaign) if v.score is not None]
         if not views:

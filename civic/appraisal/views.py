@@ -65,7 +65,7 @@ def campaign_page(request: Request):
         **_base(campaign, community), "cadres": cadres, "reports": reports, "comments": comments,
         "groups": services.groups_of(session, campaign), "turnout": queries.turnout(session, campaign),
         "rater": rater, "rated": services.has_rated(session, rater) if rater else False,
-        "results_visible": queries.results_visible(who, campaign, community),
+        "results_visible": queries.results_visible(db(request), who, campaign, community),
         "feedback_due": rules.feedback_due(campaign.closed_on, campaign.feedback_days) if campaign.closed_on else None,
         "posted_until": rules.posted_until(campaign.published_on, campaign.post_days) if campaign.published_on else None,
     })
@@ -301,14 +301,14 @@ def _results_context(request: Request, campaign: Campaign, community) -> dict:
 @view
 def results(request: Request):
     campaign, community = _campaign(request)
-    queries.ensure_results_visible(actor(request), campaign, community)
+    queries.ensure_results_visible(db(request), actor(request), campaign, community)
     return render(request, "appraisal/results.html", _results_context(request, campaign, community))
 
 
 @view
 def print_community(request: Request):
     campaign, community = _campaign(request)
-    queries.ensure_results_visible(actor(request), campaign, community)
+    queries.ensure_results_visible(db(request), actor(request), campaign, community)
     context = _results_context(request, campaign, community)
     context["years"] = queries.community_years(db(request), community, actor(request))
     context["year_chart"] = charts.score_bars([(str(y["campaign"].year), y["score"]) for y in context["years"]])
@@ -317,7 +317,7 @@ def print_community(request: Request):
 
 def _cadre_result_context(request: Request, campaign: Campaign, community, cadre: Cadre) -> dict:
     session = db(request)
-    queries.ensure_results_visible(actor(request), campaign, community, cadre)
+    queries.ensure_results_visible(db(request), actor(request), campaign, community, cadre)
     views = {v.cadre.id: v for v in queries.results(session, campaign)}
     result = views.get(cadre.id)
     if result is None:
@@ -369,7 +369,7 @@ def save_plan(request: Request):
 @view
 def export(request: Request):
     campaign, community = _campaign(request)
-    queries.ensure_results_visible(actor(request), campaign, community)
+    queries.ensure_results_visible(db(request), actor(request), campaign, community)
     views = queries.results(db(request), campaign)
     kind = request.path_params["fmt"]
     name = f"appraisal-{community.code}-{campaign.year}-{campaign.id}"
