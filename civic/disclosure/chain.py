@@ -45,9 +45,10 @@ def verify_versions(db: Session) -> list[str]:
     problems: list[str] = []
     versions = list(db.execute(
         select(DisclosureVersion).where(DisclosureVersion.state == "sealed").order_by(DisclosureVersion.disclosure_id, DisclosureVersion.number)
+        .execution_options(populate_existing=True)  # read what the database holds, not what this session remembers
     ).scalars())
     files = defaultdict(list)
-    for attachment in db.execute(select(Attachment).order_by(Attachment.id)).scalars():
+    for attachment in db.execute(select(Attachment).order_by(Attachment.id).execution_options(populate_existing=True)).scalars():
         files[attachment.version_id].append(attachment)
     by_item = defaultdict(list)
     for version in versions:

@@ -1,10 +1,12 @@
-"""The module manifest of civic.disclosure."""
+"""The module manifest of civic.disclosure: the public notice board (居务公开)."""
 from civic.i18n import N_
 from civic.modules import Module
 
 
 def _module() -> Module:
-    from civic.disclosure.views import admin_routes, permissions, routes, seed
+    from civic.disclosure import services as s
+    from civic.disclosure.demo import seed
+    from civic.disclosure.views import admin_routes, routes
 
     return Module(
         name="disclosure",
@@ -12,7 +14,16 @@ def _module() -> Module:
         description=N_("Public notices of community affairs, with notice periods and corrections"),
         routes=routes,
         admin_routes=admin_routes,
-        permissions=permissions,
+        permissions={
+            s.ANSWER: {"staff"},
+            s.CATEGORIES: set(),  # administrators only
+            s.FEEDBACK: {"resident"},
+            s.FULL_DATA: {"staff", "supervision_committee", "street_supervisor"},
+            s.MANAGE: {"staff"},
+            s.OVERSIGHT: {"supervision_committee", "street_supervisor"},
+            s.REVIEW: {"supervision_committee"},
+            s.SCHEDULE: {"street_supervisor"},
+        },
         seed=seed,
     )
 

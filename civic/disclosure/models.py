@@ -39,7 +39,10 @@ class Disclosure(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     community: Mapped[Community] = relationship(lazy="raise")
-    versions: Mapped[list["DisclosureVersion"]] = relationship(lazy="raise", back_populates="disclosure", order_by="DisclosureVersion.number")
+    # Class names are shared with other modules (Attachment…): refer to them by module path.
+    versions: Mapped[list["DisclosureVersion"]] = relationship(
+        "civic.disclosure.models.DisclosureVersion", lazy="raise", back_populates="disclosure",
+        order_by=lambda: DisclosureVersion.number)
 
 
 class DisclosureVersion(Base):
@@ -67,8 +70,9 @@ class DisclosureVersion(Base):
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
 
-    disclosure: Mapped[Disclosure] = relationship(lazy="raise", back_populates="versions")
-    attachments: Mapped[list["Attachment"]] = relationship(lazy="raise", order_by="Attachment.id")
+    disclosure: Mapped[Disclosure] = relationship(Disclosure, lazy="raise", back_populates="versions")
+    attachments: Mapped[list["Attachment"]] = relationship(
+        "civic.disclosure.models.Attachment", lazy="raise", order_by=lambda: Attachment.id)
 
 
 class Attachment(Base):
@@ -128,7 +132,8 @@ class Obligation(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("registry_community.id"), index=True)
     category: Mapped[str] = mapped_column(String(30))
     every_months: Mapped[int] = mapped_column(Integer)
-    grace_days: Mapped[int] = mapped_column(Integer, default=10)
+    grace_days: Mapped[int] = mapped_column(Integer, default=10)  # the period's item is due this many days after it ends
+    starts_on: Mapped[dt.date] = mapped_column(Date)  # periods ending before this day are not owed
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -161,12 +161,16 @@ SCHEDULE_STATUSES = {
     "open": N_("Period running"),
     "due": N_("Due"),
     "overdue": N_("Overdue"),
+    "not_owed": N_("Before the schedule"),
 }
 
 
-def period_status(period: Period, grace_days: int, covered: bool, today: dt.date) -> str:
+def period_status(period: Period, grace_days: int, covered: bool, today: dt.date, starts_on: dt.date | None = None) -> str:
+    """A period that ended before the schedule started is not owed (unless something was published for it)."""
     if covered:
         return "done"
+    if starts_on is not None and period.end < starts_on:
+        return "not_owed"
     if today < period.start:
         return "upcoming"
     if today <= period.end:

@@ -14,7 +14,7 @@ def index(request: Request):
     return render(request, "disclosure/index.html", {"communities": queries.communities_overview(db(request))})
 
 
-def seed(db, demo) -> None:
+def _unused_seed(db, demo) -> None:
     """Demo data for this module (none yet)."""
 
 

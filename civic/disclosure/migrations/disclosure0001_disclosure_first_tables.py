@@ -38,6 +38,7 @@ def upgrade() -> None:
     sa.Column('category', sa.String(length=30), nullable=False),
     sa.Column('every_months', sa.Integer(), nullable=False),
     sa.Column('grace_days', sa.Integer(), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', civic.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['community_id'], ['registry_community.id'], name=op.f('fk_disclosure_obligation_community_id_registry_community')),
