@@ -46,7 +46,8 @@ def make_community(db: Session, code: str | None = None, name: str = "测试社�
 def make_resident(db: Session, community: Community, *, name: str = "张三", gender: str = "M", age: int = 40,
                   birth: dt.date | None = None, **fields) -> Resident:
     n = next(_serial)
-    birth = birth or dt.date.today().replace(year=dt.date.today().year - age) - dt.timedelta(days=10)
+    # Spread birthdays (one ID-number space per date) while keeping the age asked for.
+    birth = birth or dt.date.today().replace(year=dt.date.today().year - age) - dt.timedelta(days=10 + n % 300)
     group_id = db.query(ResidentGroup.id).filter_by(community_id=community.id).order_by(ResidentGroup.number).first()[0]
     household = Household(community_id=community.id, group_id=group_id, number=f"H{n:05d}")
     db.add(household)
