@@ -52,8 +52,7 @@ def index(request: Request):
     return render(request, "appraisal/index.html", {"rows": rows, "by_community": by_community, "chosen": chosen, "rules": rules})
 
 
-@view
-def campaign_page(request: Request):
+def _campaign_context(request: Request) -> dict:
     campaign, community = _campaign(request)
     session = db(request)
     cadres = services.cadres_of(session, campaign)
@@ -61,22 +60,25 @@ def campaign_page(request: Request):
     comments = queries.comment_counts(session, [r.id for r in reports.values()])
     who = actor(request)
     rater = services.rater_of(session, campaign, who) if campaign.status == "rating" else None
-    return render(request, "appraisal/campaign.html", {
+    return {
         **_base(campaign, community), "cadres": cadres, "reports": reports, "comments": comments,
         "groups": services.groups_of(session, campaign), "turnout": queries.turnout(session, campaign),
         "rater": rater, "rated": services.has_rated(session, rater) if rater else False,
         "results_visible": queries.results_visible(db(request), who, campaign, community),
         "feedback_due": rules.feedback_due(campaign.closed_on, campaign.feedback_days) if campaign.closed_on else None,
         "posted_until": rules.posted_until(campaign.published_on, campaign.post_days) if campaign.published_on else None,
-    })
+    }
+
+
+@view
+def campaign_page(request: Request):
+    return render(request, "appraisal/campaign.html", _campaign_context(request))
 
 
 @view
 def turnout(request: Request):
-    campaign, community = _campaign(request)
-    return render(request, "appraisal/campaign.html", {
-        **_base(campaign, community), "turnout": queries.turnout(db(request), campaign),
-    }, block="turnout")
+    """Live turnout (htmx polls it); without JavaScript the same URL is the whole page."""
+    return render(request, "appraisal/campaign.html", _campaign_context(request), block="turnout")
 
 
 def _cadre_page(request: Request, campaign: Campaign, community, cadre: Cadre, errors: dict | None = None, body: str = "", status: int = 200):
