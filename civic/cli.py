@@ -39,6 +39,13 @@ def cmd_demo(args, settings: Settings) -> int:
 
     cmd_db_upgrade(args, settings)
     engine, sessions = _sessions(settings)
+    if args.scale == "district":
+        from civic.scale import load_district
+
+        with sessions() as db:
+            load_district(db)
+        engine.dispose()
+        return 0
     with sessions() as db:
         loaded = demo.load(db)
     engine.dispose()
@@ -100,7 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1; use PostgreSQL for more)")
     serve.set_defaults(func=cmd_serve)
-    sub.add_parser("demo", help="load the demo district into the configured database (safe to run twice)").set_defaults(func=cmd_demo)
+    demo = sub.add_parser("demo", help="load the demo district into the configured database (safe to run twice)")
+    demo.add_argument("--scale", choices=["small", "district"], default="small",
+                      help="small: 3 communities, 450 residents (default); district: 100 communities, 1,000,000 residents (benchmarks)")
+    demo.set_defaults(func=cmd_demo)
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)

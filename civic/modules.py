@@ -20,6 +20,7 @@ class Module:
     admin_routes: list[BaseRoute] = field(default_factory=list)  # staff, mounted at /<name>/manage
     permissions: dict[str, set[str]] = field(default_factory=dict)  # "<module>:<resource>:<action>" -> roles
     seed: Callable | None = None  # seed(db, demo) adds the module's demo data
+    scale_seed: Callable | None = None  # scale_seed(db, demo) adds data at district scale (benchmarks)
     in_nav: bool = True
 
 
