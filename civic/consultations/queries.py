@@ -1,0 +1,291 @@
+"""Read side: explicit loads, a fixed number of queries per page whatever the size of a thread."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session, aliased, joinedload
+
+from civic.consultations import rules
+from civic.consultations.models import (
+    AgendaItem, Alias, Attachment, Comment, CommentReport, CommentVersion, CommentVote, Consultation, FormalItem,
+    FormalMeeting, Opinion, ProgressUpdate, Signup, Speaker, Support,
+)
+from civic.registry.models import Community
+
+ROOTS_PER_PAGE = 20
+REPLIES_PER_ROOT = 30  # replies shown under a top-level comment before "continue this conversation"
+LIST_PAGE = 30
+
+
+def community_counts(db: Session) -> dict[int, dict[str, int]]:
+    """Per community: consultations by broad stage (proposed, running, finished)."""
+    rows = db.execute(select(Consultation.community_id, Consultation.status, func.count()).group_by(Consultation.community_id, Consultation.status)).all()
+    counts: dict[int, dict[str, int]] = {}
+    for community_id, status, n in rows:
+        bucket = "proposed" if status == "proposed" else "finished" if status in ("done", "declined") else "running"
+        counts.setdefault(community_id, {"proposed": 0, "running": 0, "finished": 0})[bucket] += n
+    return counts
+
+
+STAGE_FILTERS = {
+    "proposed": ("proposed",),
+    "running": ("accepted", "announced", "held", "minuted", "decided", "implementing"),
+    "finished": ("done", "declined"),
+}
+
+
+def consultations_of(db: Session, community: Community, stage: str = "", page: int = 1) -> tuple[list[Consultation], int]:
+    query = select(Consultation).where(Consultation.community_id == community.id)
+    if stage in STAGE_FILTERS:
+        query = query.where(Consultation.status.in_(STAGE_FILTERS[stage]))
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.execute(query.order_by(Consultation.created_at.desc(), Consultation.id.desc()).limit(LIST_PAGE).offset((page - 1) * LIST_PAGE)).scalars()
+    return list(rows), total
+
+
+def comment_counts(db: Session, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = db.execute(select(Comment.consultation_id, func.count()).where(Comment.consultation_id.in_(ids)).group_by(Comment.consultation_id)).all()
+    return dict(rows)
+
+
+def recent_for_feed(db: Session, community: Community, limit: int = 50) -> list[Consultation]:
+    return list(db.execute(select(Consultation).where(Consultation.community_id == community.id)
+                           .order_by(Consultation.created_at.desc(), Consultation.id.desc()).limit(limit)).scalars())
+
+
+@dataclass
+class Detail:
+    consultation: Consultation
+    community: Community
+    items: list[AgendaItem]
+    attachments: list[Attachment]
+    signups: list[Signup]
+    opinions: list[Opinion]
+    updates: list[ProgressUpdate]
+    speakers: list[Speaker]
+    formal_items: list[tuple[FormalItem, FormalMeeting]]
+    my_signup: Signup | None = None
+    my_support: bool = False
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def public_participants(self) -> list[Signup]:
+        """Names published: hearing representatives and invited parties; other residents only as counts."""
+        return [s for s in self.signups if s.status == "selected" or (s.kind != "resident" and s.status != "withdrawn")]
+
+
+def detail(db: Session, consultation: Consultation, user_id: int | None) -> Detail:
+    cid = consultation.id
+    community = db.execute(select(Community).options(joinedload(Community.street)).where(Community.id == consultation.community_id)).scalar_one()
+    items = list(db.execute(select(AgendaItem).where(AgendaItem.consultation_id == cid).order_by(AgendaItem.position)).scalars())
+    attachments = list(db.execute(select(Attachment).where(Attachment.consultation_id == cid).order_by(Attachment.id)).scalars())
+    signups = list(db.execute(select(Signup).where(Signup.consultation_id == cid).order_by(Signup.id)).scalars())
+    opinions = list(db.execute(select(Opinion).where(Opinion.consultation_id == cid).order_by(Opinion.id)).scalars())
+    updates = list(db.execute(select(ProgressUpdate).where(ProgressUpdate.consultation_id == cid).order_by(ProgressUpdate.id)).scalars())
+    speakers = list(db.execute(select(Speaker).options(joinedload(Speaker.signup)).where(Speaker.consultation_id == cid).order_by(Speaker.position)).scalars())
+    formal = list(db.execute(select(FormalItem, FormalMeeting).join(FormalMeeting, FormalMeeting.id == FormalItem.meeting_id)
+                             .where(FormalItem.consultation_id == cid).order_by(FormalItem.id)).all())
+    result = Detail(consultation, community, items, attachments, signups, opinions, updates, speakers, [tuple(r) for r in formal])
+    if user_id:
+        result.my_signup = next((s for s in signups if s.user_id == user_id), None)
+        result.my_support = db.execute(select(Support.id).where(Support.consultation_id == cid, Support.user_id == user_id)).first() is not None
+    active = [s for s in signups if s.status != "withdrawn"]
+    result.counts = {
+        "participants": len(active),
+        "checked_in": sum(1 for s in active if s.checked_in_at),
+        "applied": sum(1 for s in active if s.status in ("applied", "selected", "reserve")),
+        "selected": sum(1 for s in active if s.status == "selected"),
+        "waitlisted": sum(1 for s in active if s.status == "waitlisted"),
+        "registered": sum(1 for s in active if s.status in ("registered", "selected")),
+        "stances": {k: sum(1 for s in active if s.stance == k and s.status in ("applied", "selected", "reserve")) for k in rules.STANCES},
+        "unanswered": sum(1 for o in opinions if o.answered_at is None),
+    }
+    return result
+
+
+# -- threads ----------------------------------------------------------------------------------------
+@dataclass
+class Node:
+    comment: Comment
+    children: list["Node"] = field(default_factory=list)
+
+
+@dataclass
+class ThreadPage:
+    roots: list[Node]
+    total_roots: int
+    total_comments: int
+    page: int
+    pages: int
+    sort: str
+    my_votes: set[int]
+    reply_cap: int = REPLIES_PER_ROOT
+
+    def hidden_replies(self, node: Node) -> int:
+        """Replies of a top-level comment not loaded on this page (the link continues the conversation)."""
+        return max(0, node.comment.replies - _count(node) + 1)
+
+
+def _count(node: Node) -> int:
+    return 1 + sum(_count(child) for child in node.children)
+
+
+ORDER = {
+    "best": (Comment.upvotes.desc(), Comment.id.desc()),
+    "newest": (Comment.id.desc(),),
+    "oldest": (Comment.id.asc(),),
+    "discussed": (Comment.replies.desc(), Comment.id.desc()),
+}
+
+
+def _thread_filter(consultation_id: int, agenda_item_id: int | None):
+    item = Comment.agenda_item_id.is_(None) if agenda_item_id is None else Comment.agenda_item_id == agenda_item_id
+    return and_(Comment.consultation_id == consultation_id, item)
+
+
+def thread(db: Session, consultation_id: int, agenda_item_id: int | None, *, sort: str = "best", page: int = 1,
+           user_id: int | None = None) -> ThreadPage:
+    """One page of a thread in five queries, whatever its size: count, top-level comments, their replies
+    (capped per comment by a window function), the reader's up-votes, the total."""
+    sort = sort if sort in ORDER else "best"
+    where = _thread_filter(consultation_id, agenda_item_id)
+    total_roots = db.scalar(select(func.count()).select_from(Comment).where(where, Comment.depth == 0)) or 0
+    pages = max(1, -(-total_roots // ROOTS_PER_PAGE))
+    page = min(max(1, page), pages)
+    roots = list(db.execute(select(Comment).where(where, Comment.depth == 0).order_by(*ORDER[sort])
+                            .limit(ROOTS_PER_PAGE).offset((page - 1) * ROOTS_PER_PAGE)).scalars())
+    replies = _replies(db, [r.id for r in roots])
+    nodes = _tree(roots, replies)
+    ids = [r.id for r in roots] + [r.id for r in replies]
+    voted = my_votes(db, user_id, ids)
+    total_comments = db.scalar(select(func.count()).select_from(Comment).where(where)) or 0
+    return ThreadPage(nodes, total_roots, total_comments, page, pages, sort, voted)
+
+
+def _replies(db: Session, root_ids: list[int]) -> list[Comment]:
+    if not root_ids:
+        return []
+    numbered = select(Comment, func.row_number().over(partition_by=Comment.root_id, order_by=Comment.path).label("rn")) \
+        .where(Comment.root_id.in_(root_ids)).subquery()
+    reply = aliased(Comment, numbered)
+    return list(db.execute(select(reply).where(numbered.c.rn <= REPLIES_PER_ROOT).order_by(numbered.c.path)).scalars())
+
+
+def _tree(roots: list[Comment], replies: list[Comment]) -> list[Node]:
+    nodes = {c.id: Node(c) for c in roots}
+    for reply in replies:  # ordered by path: a parent always comes before its replies
+        node = Node(reply)
+        nodes[reply.id] = node
+        parent = nodes.get(reply.parent_id)
+        if parent is not None:
+            parent.children.append(node)
+    return [nodes[r.id] for r in roots]
+
+
+def my_votes(db: Session, user_id: int | None, ids: list[int]) -> set[int]:
+    if not user_id or not ids:
+        return set()
+    return set(db.execute(select(CommentVote.comment_id).where(CommentVote.user_id == user_id, CommentVote.comment_id.in_(ids))).scalars())
+
+
+def subtree(db: Session, comment: Comment, user_id: int | None, limit: int = 500) -> tuple[Node, set[int]]:
+    """A comment and its replies (for "continue this conversation" and links from notifications)."""
+    rows = list(db.execute(select(Comment).where(Comment.path.startswith(comment.path + "."), Comment.root_id == (comment.root_id or comment.id))
+                           .order_by(Comment.path).limit(limit)).scalars())
+    nodes = _tree([comment], rows)
+    return nodes[0], my_votes(db, user_id, [comment.id] + [r.id for r in rows])
+
+
+def versions(db: Session, comment: Comment) -> list[CommentVersion]:
+    return list(db.execute(select(CommentVersion).where(CommentVersion.comment_id == comment.id).order_by(CommentVersion.id)).scalars())
+
+
+def alias_of(db: Session, user_id: int | None) -> str | None:
+    if not user_id:
+        return None
+    alias = db.get(Alias, user_id)
+    return alias.alias if alias else None
+
+
+def moderation_queue(db: Session, community: Community) -> list[tuple[Comment, Consultation, list[CommentReport]]]:
+    """Comments with open reports or awaiting a decision, most reported first."""
+    rows = list(db.execute(
+        select(Comment, Consultation).join(Consultation, Consultation.id == Comment.consultation_id)
+        .where(Consultation.community_id == community.id, (Comment.reports > 0) | (Comment.state == "pending"))
+        .order_by(case((Comment.state == "pending", 0), else_=1), Comment.reports.desc(), Comment.id).limit(200)
+    ).all())
+    reports: dict[int, list[CommentReport]] = {}
+    if rows:
+        for report in db.execute(select(CommentReport).where(CommentReport.comment_id.in_([c.id for c, _x in rows]), CommentReport.resolved.is_(False))
+                                 .order_by(CommentReport.id)).scalars():
+            reports.setdefault(report.comment_id, []).append(report)
+    return [(c, k, reports.get(c.id, [])) for c, k in rows]
+
+
+def hidden_comments(db: Session, community: Community, limit: int = 50) -> list[tuple[Comment, Consultation]]:
+    return list(db.execute(select(Comment, Consultation).join(Consultation, Consultation.id == Comment.consultation_id)
+                           .where(Consultation.community_id == community.id, Comment.state == "hidden")
+                           .order_by(Comment.id.desc()).limit(limit)).all())
+
+
+# -- formal meetings --------------------------------------------------------------------------------
+def meetings_of(db: Session, community: Community) -> list[FormalMeeting]:
+    return list(db.execute(select(FormalMeeting).where(FormalMeeting.community_id == community.id)
+                           .order_by(FormalMeeting.meeting_date.desc(), FormalMeeting.id.desc())).scalars())
+
+
+def meeting_items(db: Session, meeting: FormalMeeting) -> list[FormalItem]:
+    return list(db.execute(select(FormalItem).where(FormalItem.meeting_id == meeting.id).order_by(FormalItem.position)).scalars())
+
+
+def last_representatives_meeting(db: Session, community: Community):
+    return db.scalar(select(func.max(FormalMeeting.meeting_date)).where(
+        FormalMeeting.community_id == community.id, FormalMeeting.kind == "representatives", FormalMeeting.status == "held"))
+
+
+def open_meetings(db: Session, community: Community) -> list[FormalMeeting]:
+    return list(db.execute(select(FormalMeeting).where(FormalMeeting.community_id == community.id, FormalMeeting.status == "called")
+                           .order_by(FormalMeeting.meeting_date)).scalars())
+
+
+# -- open data --------------------------------------------------------------------------------------
+def open_record(db: Session, consultation: Consultation) -> dict:
+    """The public record of one consultation (no personal data beyond the names shown on the page)."""
+    d = detail(db, consultation, None)
+    items = {i.id: i.title for i in d.items}
+    c = consultation
+    return {
+        "id": c.id,
+        "community": {"code": d.community.code, "name": d.community.name},
+        "title": c.title,
+        "description": c.body,
+        "status": c.status,
+        "form": c.form or None,
+        "source": c.source,
+        "proposed_at": c.created_at.isoformat(),
+        "supporters": c.supporters,
+        "decision": {"at": c.decided_at.isoformat() if c.decided_at else None, "reason": c.decision_reason},
+        "meeting": {"date": c.meeting_date.isoformat() if c.meeting_date else None, "time": c.meeting_time or None, "place": c.place or None,
+                    "mode": c.meeting_mode, "announced_on": c.announced_on.isoformat() if c.announced_on else None,
+                    "held_on": c.held_on.isoformat() if c.held_on else None},
+        "participants": {"signed_up": d.counts["participants"], "checked_in": d.counts["checked_in"], "attendance": c.attendance,
+                         "hearing_representatives": d.counts["selected"], "selection_method": c.selection_method if c.selected_at else None,
+                         "selection_seed": c.selection_seed or None},
+        "agenda": [{"position": i.position, "title": i.title, "minutes": i.minutes} for i in d.items],
+        "opinions": [{
+            "id": o.id, "agenda_item": items.get(o.agenda_item_id), "stance": o.stance, "text": o.body,
+            "created_at": o.created_at.isoformat(), "disposition": o.disposition or None, "answer": o.answer or None,
+            "referred_to": o.referred_to or None, "answered_at": o.answered_at.isoformat() if o.answered_at else None,
+        } for o in d.opinions],
+        "minutes": c.minutes or None,
+        "outcome": c.outcome or None,
+        "outcome_at": c.outcome_at.isoformat() if c.outcome_at else None,
+        "formal_decisions": [{"meeting": m.title, "kind": m.kind, "date": m.meeting_date.isoformat(), "result": i.result or None,
+                              "for": i.votes_for, "against": i.votes_against, "abstentions": i.abstentions, "attendees": m.attendees}
+                             for i, m in d.formal_items],
+        "progress": c.progress,
+        "updates": [{"at": u.created_at.isoformat(), "progress": u.progress, "note": u.note} for u in d.updates],
+    }
