@@ -14,18 +14,25 @@ from civic.elections.setup import advance, config_of, require_status
 from civic.errors import Conflict, Forbidden, Invalid, NotFound
 from civic.i18n import _
 from civic.registry.models import Community, Resident
-from civic.security import Actor, ensure_permission
+from civic.security import Actor, can, ensure_permission
 
 OFFICE = {"chair": "chair", "vice": "vice-chair", "member": "member"}
 
 
-def _open_for_nominations(election: Election) -> None:
+def _open_for_nominations(election: Election, *, recording: bool = False) -> bool:
+    """Residents sign online only inside the nomination window. Officials *recording* what was handed in
+    on paper (party nominations, paper signature forms) may enter it after the window closed, until the
+    candidate list is built: the paper was received in time, its entry may lag. Returns True for such a
+    late entry (the audit trail says so)."""
     require_status(election, "roll", "nomination")
     today = _today()
     if election.nominations_open_on and today < election.nominations_open_on:
         raise Conflict(_("Nominations open on %(date)s.", date=election.nominations_open_on.isoformat()))
     if election.nominations_close_on and today > election.nominations_close_on:
+        if recording and election.status == "nomination":
+            return True
         raise Conflict(_("Nominations closed on %(date)s.", date=election.nominations_close_on.isoformat()))
+    return False
 
 
 def _voter(db: Session, election: Election, resident_id: int | None, message: str) -> RollEntry:
@@ -91,13 +98,13 @@ def record_paper_signatures(db: Session, actor: Actor, election: Election, commu
                             resident_ids: list[int]) -> int:
     """Staff record the signatures of a paper nomination form."""
     ensure_permission(actor, "elections:nomination:record", community)
-    _open_for_nominations(election)
+    late = _open_for_nominations(election, recording=True)
     added = 0
     for resident_id in resident_ids:
         signer = _voter(db, election, resident_id, _("Only registered voters can sign nominations."))
         _add_signature(db, nomination, signer, "paper", actor)
         added += 1
-    audit.record(db, "elections.nomination.paper", actor=actor, target=f"nomination:{nomination.id}", community_id=community.id, data={"signatures": added})
+    audit.record(db, "elections.nomination.paper", actor=actor, target=f"nomination:{nomination.id}", community_id=community.id, data={"signatures": added, "late_entry": late})
     _update_threshold(db, election, nomination)
     db.commit()
     return added
@@ -107,25 +114,30 @@ def party_nomination(db: Session, actor: Actor, election: Election, community: C
                      statement: str = "") -> Nomination:
     """E17: the community party organisation nominates; staff record it (no signatures needed)."""
     ensure_permission(actor, "elections:nomination:record", community)
-    _open_for_nominations(election)
+    late = _open_for_nominations(election, recording=True)
     _voter(db, election, nominee.id, _("The nominee must be on the voter list."))
     nomination = Nomination(election_id=election.id, section_id=section.id, nominee_resident_id=nominee.id, kind="party",
                             statement=(statement or "")[:4000], status="submitted", created_by=actor.user_id)
     db.add(nomination)
     db.flush()
-    audit.record(db, "elections.nomination.party", actor=actor, target=f"nomination:{nomination.id}", community_id=community.id)
+    audit.record(db, "elections.nomination.party", actor=actor, target=f"nomination:{nomination.id}", community_id=community.id,
+                 data={"late_entry": late})
     db.commit()
     return nomination
 
 
 def answer_nomination(db: Session, actor: Actor, election: Election, community: Community, nomination: Nomination, accept: bool) -> None:
-    """The nominee accepts or declines (or staff record the answer in assisted mode)."""
-    if not actor.resident or actor.resident.id != nomination.nominee_resident_id:
-        raise Forbidden(_("Only the nominee can answer this nomination."))
+    """The nominee accepts or declines online; or officials record the nominee's written answer
+    (a nominee without an account signs the acceptance form on paper)."""
+    own = actor.resident is not None and actor.resident.id == nomination.nominee_resident_id
+    if not own:
+        if not actor.authenticated or not can(actor, "elections:nomination:record", community):
+            raise Forbidden(_("Only the nominee can answer this nomination."))
     if nomination.status != "submitted":
         raise Conflict(_("This nomination cannot be answered now."))
     nomination.status = "accepted" if accept else "declined"
-    audit.record(db, "elections.nomination.answer", actor=actor, target=f"nomination:{nomination.id}", community_id=community.id, data={"accept": accept})
+    audit.record(db, "elections.nomination.answer", actor=actor, target=f"nomination:{nomination.id}", community_id=community.id,
+                 data={"accept": accept, "channel": "online" if own else "paper"})
     db.commit()
 
 

@@ -1,23 +1,408 @@
-"""Public and staff pages of the elections module."""
+"""Public pages of the elections module: elections per community, an election's page, objections,
+nominations, the online ballot with its confirmation step and receipt, results, the printable
+announcement and ballot, and the public board (board.json, head, tracking-code lookup)."""
 from __future__ import annotations
 
+import json
+import re
+
 from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from civic.registry import queries
+from civic.elections import charts, forms, messages, nominations as nominations_service, polling, queries, roll
+from civic.elections.models import Candidate, Election, Round
+from civic.elections.setup import board_rules
+from civic.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from civic.i18n import N_, _
+from civic.markdown import render_markdown
+from civic.registry import queries as registry_queries
+from civic.registry.models import Community
+from civic.security import Actor, can, ensure_permission
 from civic.templating import render
-from civic.web import db, view
+from civic.web import actor, db, form, redirect, view
+
+from civic.elections.admin import CSS, admin_routes, base, election_url, load_election, load_round  # noqa: F401 (admin_routes: the manifest)
+
+TRACKING = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+DONE = {
+    "objection": N_("Your objection was filed. The election committee decides within 3 days and gives its reason."),
+    "nominated": N_("Your nomination was started and you signed it first. Ask other voters to sign it."),
+    "signed": N_("You signed the nomination."),
+    "accepted": N_("You accepted the nomination."),
+    "declined": N_("You declined the nomination."),
+    "statement": N_("The statement was saved."),
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def _entry_of(request: Request, election: Election, who: Actor):
+    if who.resident is None or who.resident.community_id != election.community_id:
+        return None
+    return roll.entry_for(db(request), election, who.resident.id)
+
+
+# --------------------------------------------------------------------------------------------------
+# index and election page
+# --------------------------------------------------------------------------------------------------
 
 
 @view
 def index(request: Request):
-    return render(request, "elections/index.html", {"communities": queries.communities_overview(db(request))})
+    session = db(request)
+    code = request.query_params.get("community", "")
+    community = registry_queries.community_by_code(session, code) if code else None
+    if code and community is None:
+        raise NotFound(_("No such community."))
+    who = actor(request)
+    if community is None and who.community_id and not code:
+        community = registry_queries.community_by_id(session, who.community_id)
+    elections = queries.elections_of(session, community) if community else []
+    return render(request, "elections/index.html", {
+        "communities": registry_queries.communities_overview(session), "community": community, "elections": elections,
+        "status_label": messages.status_label, "css": CSS,
+    })
+
+
+@view
+def election_page(request: Request):
+    session = db(request)
+    election, community = load_election(request)
+    who = actor(request)
+    entry = _entry_of(request, election, who)
+    published = election.status != "setup"
+    noms = queries.nominations(session, election) if published else []
+    signed = queries.signed_by(session, election, entry)
+    by_section = queries.candidates_by_section(session, election)
+    rounds = queries.rounds(session, election)
+    open_round = next((r for r in rounds if r.status == "open"), None)
+    voted = polling.has_voted(session, open_round, entry) if open_round and entry else False
+    return render(request, "elections/election.html", base(
+        election, community, schedule=queries.schedule(election), sections=queries.sections(session, election),
+        roll_summary=queries.roll_summary(session, election) if published else None, entry=entry, who=who,
+        nominations=noms, signed=signed, by_section=by_section, markdown=render_markdown,
+        candidates_listed=any(c for _s, cs in by_section for c in cs),
+        proxies=queries.proxies(session, election) if published else [], rounds=rounds, open_round=open_round, voted=voted,
+        online_open=polling.online_window_open(election), objections=queries.my_objections(session, election, who.user_id),
+        done=done_message(request, DONE), can_sign=bool(entry and entry.listed and election.status in ("roll", "nomination")),
+        threshold=noms[0]["threshold"] if noms else None,
+    ))
+
+
+# --------------------------------------------------------------------------------------------------
+# objections and nominations
+# --------------------------------------------------------------------------------------------------
+
+
+@view
+def objection_form(request: Request):
+    session = db(request)
+    election, community = load_election(request)
+    who = actor(request)
+    ensure_permission(who, "elections:objection:file", community)
+    values = {"kind": "missing", "subject": "me" if who.resident else "", "reason": ""}
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        data = form(request)
+        values = {"kind": data.get("kind", ""), "subject": data.get("subject", ""), "reason": (data.get("reason") or "")[:2000]}
+        subject = None
+        if values["subject"] == "me" and who.resident and who.resident.community_id == community.id:
+            subject = who.resident
+        else:
+            resident_id = forms.to_int(values["subject"], None, low=1)
+            if resident_id is not None:
+                try:
+                    subject = queries.resident_in(session, community, resident_id)
+                except NotFound:
+                    subject = None
+        if subject is None:
+            errors["subject"] = _("Choose whom the objection is about: yourself, or a resident found by the search.")
+        else:
+            try:
+                roll.file_objection(session, who, election, community, kind=values["kind"], subject=subject, reason=values["reason"])
+                return redirect(election_url(election) + "?done=objection#roll")
+            except Invalid as error:
+                session.rollback()
+                errors[error.field or "form"] = error.message
+        status = 422
+    q = request.query_params.get("q", "")
+    return render(request, "elections/objection.html", base(
+        election, community, values=values, errors=errors, q=q, results=queries.search_residents(session, community, q), who=who,
+    ), block="results", status=status)
+
+
+@view
+def nominate_form(request: Request):
+    session = db(request)
+    election, community = load_election(request)
+    who = actor(request)
+    ensure_permission(who, "elections:nomination:sign", community)
+    sections = queries.sections(session, election)
+    values = {"section": str(sections[0].id) if sections else "", "nominee": "", "statement": ""}
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        data = form(request)
+        values = {"section": data.get("section", ""), "nominee": data.get("nominee", ""), "statement": (data.get("statement") or "")[:4000]}
+        section = next((s for s in sections if str(s.id) == values["section"]), None)
+        nominee = None
+        entry_id = forms.to_int(values["nominee"], None, low=1)
+        if entry_id is not None:
+            try:
+                nominee = queries.resident_in(session, community, queries.roll_entry(session, election, entry_id).resident_id)
+            except NotFound:
+                nominee = None
+        if section is None:
+            errors["section"] = _("Choose the office.")
+        if nominee is None:
+            errors["nominee"] = _("Search the voter list and choose the person you nominate.")
+        if not errors:
+            try:
+                nominations_service.start_joint_nomination(session, who, election, community, section, nominee, values["statement"])
+                return redirect(election_url(election) + "?done=nominated#nominations")
+            except Invalid as error:
+                session.rollback()
+                errors[error.field if error.field in ("nominee", "section", "statement") else "form"] = error.message
+        status = 422
+    q = request.query_params.get("q", "")
+    results, total = queries.search_roll(session, election, q) if q else ([], 0)
+    return render(request, "elections/nominate.html", base(
+        election, community, sections=sections, values=values, errors=errors, q=q, results=results, total=total,
+    ), block="results", status=status)
+
+
+@view
+def sign_nomination(request: Request):
+    session = db(request)
+    election, community = load_election(request)
+    nomination = nominations_service.get_nomination(session, election, forms.to_int(request.path_params["nid"], 0))
+    nominations_service.sign(session, actor(request), election, community, nomination)
+    return redirect(election_url(election) + "?done=signed#nominations")
+
+
+@view
+def answer_nomination(request: Request):
+    session = db(request)
+    election, community = load_election(request)
+    nomination = nominations_service.get_nomination(session, election, forms.to_int(request.path_params["nid"], 0))
+    accept = form(request).get("accept") == "1"
+    nominations_service.answer_nomination(session, actor(request), election, community, nomination, accept)
+    return redirect(election_url(election) + ("?done=accepted" if accept else "?done=declined") + "#nominations")
+
+
+def _candidate(request: Request, election: Election) -> Candidate:
+    from sqlalchemy import select
+
+    row = db(request).execute(select(Candidate).where(Candidate.election_id == election.id,
+                                                      Candidate.public_id == request.path_params["cid"])).scalar_one_or_none()
+    if row is None:
+        raise NotFound(_("No such candidate."))
+    return row
+
+
+@view
+def statement_form(request: Request):
+    session = db(request)
+    election, community = load_election(request)
+    candidate = _candidate(request, election)
+    who = actor(request)
+    own = who.resident is not None and who.resident.id == candidate.resident_id
+    if not own:
+        ensure_permission(who, "elections:election:manage", community)
+    errors: dict[str, str] = {}
+    value = candidate.statement
+    if request.method == "POST":
+        value = (form(request).get("statement") or "")[:4000]
+        try:
+            nominations_service.update_statement(session, who, election, community, candidate, value)
+            return redirect(election_url(election) + "?done=statement#candidates")
+        except DomainError as error:
+            session.rollback()
+            errors["statement"] = error.message
+    return render(request, "elections/statement.html", base(election, community, candidate=candidate, value=value, errors=errors,
+                                                            preview=render_markdown(value)), status=422 if errors else 200)
+
+
+# --------------------------------------------------------------------------------------------------
+# the online ballot
+# --------------------------------------------------------------------------------------------------
+
+
+def _ballot_barrier(request: Request, election: Election, community: Community, round_: Round, who: Actor) -> str | None:
+    """Why this voter cannot vote online now, or None."""
+    session = db(request)
+    if not election.online_enabled:
+        return _("Online voting is not used in this election; vote at your polling station.")
+    if round_.status != "open":
+        return _("Voting in this round is closed.")
+    if not polling.online_window_open(election):
+        return _("Online voting is not open now.")
+    entry = _entry_of(request, election, who)
+    if entry is None or not entry.listed:
+        return _("You are not on the voter list of this election.")
+    if polling.has_voted(session, round_, entry):
+        return _("You have already voted in this round. Each voter has one ballot.")
+    from sqlalchemy import func, select
+
+    from civic.elections.models import Proxy
+
+    if session.scalar(select(func.count()).select_from(Proxy).where(Proxy.election_id == election.id, Proxy.principal_roll_id == entry.id)):
+        return _("You authorised a proxy for this election, so your proxy votes for you at the polling station.")
+    return None
+
+
+def _ballot_context(election, community, round_, **extra) -> dict:
+    sections = polling.sections_of(round_)
+    return base(election, community, round=round_, sections=sections, **extra)
+
+
+@view
+def ballot(request: Request):
+    session = db(request)
+    election, community = load_election(request)
+    round_ = load_round(request, election)
+    who = actor(request)
+    ensure_permission(who, "elections:ballot:cast", community)
+    barrier = _ballot_barrier(request, election, community, round_, who)
+    if barrier:
+        return render(request, "elections/ballot_closed.html", base(election, community, round=round_, message=barrier),
+                      status=200 if request.method == "GET" else 409)
+    sections = polling.sections_of(round_)
+    if request.method == "GET":
+        return render(request, "elections/ballot.html", _ballot_context(election, community, round_, choices={}, problems={}))
+    data = form(request)
+    action = data.get("action", "review")
+    ballot_, choices = forms.ballot_from_form(data, sections)
+    problems = polling.ballot_problems(polling.complete(ballot_, sections), sections)
+    if problems or action == "change":
+        return render(request, "elections/ballot.html", _ballot_context(election, community, round_, choices=choices, problems=problems),
+                      status=422 if problems else 200)
+    if action != "confirm":
+        names = {c["id"]: c["name"] for s in sections for c in s["candidates"]}
+        return render(request, "elections/ballot_review.html", _ballot_context(
+            election, community, round_, ballot=ballot_, choices=choices, names=names))
+    try:
+        code = polling.cast_online(session, who, election, community, round_, ballot_)
+    except polling.BallotInvalid as error:
+        session.rollback()
+        return render(request, "elections/ballot.html", _ballot_context(election, community, round_, choices=choices, problems=error.problems),
+                      status=422)
+    except (Conflict, Forbidden) as error:
+        session.rollback()
+        return render(request, "elections/ballot_closed.html", base(election, community, round=round_, message=error.message), status=409)
+    return redirect(election_url(election, "rounds", str(round_.number), "receipt") + "?code=" + code)
+
+
+@view
+def receipt(request: Request):
+    session = db(request)
+    election, community = load_election(request)
+    round_ = load_round(request, election)
+    code = (request.query_params.get("code") or "").strip().upper()
+    if not TRACKING.match(code) or not queries.on_board(session, round_, code):
+        raise NotFound(_("No ballot with this tracking code."))
+    return render(request, "elections/receipt.html", base(election, community, round=round_, code=code))
+
+
+@view
+def track(request: Request):
+    session = db(request)
+    election, community = load_election(request)
+    round_ = load_round(request, election)
+    code = (request.query_params.get("code") or "").strip().upper()[:20]
+    found = None
+    if code:
+        found = bool(TRACKING.match(code)) and queries.on_board(session, round_, code)
+    return render(request, "elections/track.html", base(election, community, round=round_, code=code, found=found), block="answer")
+
+
+@view
+def head(request: Request):
+    election, _community = load_election(request)
+    round_ = load_round(request, election)
+    return JSONResponse({"count": round_.entries, "head": round_.head}, headers={"Cache-Control": "no-store"})
+
+
+@view
+def board_json(request: Request):
+    election, _community = load_election(request)
+    round_ = load_round(request, election)
+    if not round_.board:
+        raise NotFound(_("The board is published when the round is closed."))
+    return Response(round_.board.encode("utf-8"), media_type="application/json; charset=utf-8",
+                    headers={"Content-Disposition": f'inline; filename="{election.public_id}-round-{round_.number}.json"'})
+
+
+# --------------------------------------------------------------------------------------------------
+# results, announcement, printable ballot
+# --------------------------------------------------------------------------------------------------
+
+
+def results_context(request: Request, election: Election, community: Community, round_: Round) -> dict:
+    view_ = queries.result_view(db(request), election, round_)
+    charts_ = {}
+    if view_:
+        rules_ = board_rules(election)
+        runoff = round_.number >= 2
+        need = charts.votes_needed(view_["returned"], rules_["runoff_win" if runoff else "win"], strictly_more=not runoff)
+        for section in view_["sections"]:
+            rows = [{"label": r["name"], "value": r["votes"], "state": r["state"]} for r in section["rows"]]
+            description = "；".join(f"{r['name']} {r['votes']}" for r in section["rows"])
+            charts_[section["id"]] = charts.bar_chart(
+                f"chart-{section['id']}", _("Votes for %(office)s", office=section["title"]), description, rows, view_["returned"],
+                threshold=need if view_["valid"] else None, threshold_label=_("%(n)s votes needed", n=need))
+        view_["need"] = need
+    return base(election, community, round=round_, view=view_, charts=charts_, rounds=queries.rounds(db(request), election),
+                turnout=queries.turnout_so_far(db(request), round_))
+
+
+@view
+def results(request: Request):
+    election, community = load_election(request)
+    round_ = load_round(request, election)
+    return render(request, "elections/results.html", results_context(request, election, community, round_))
+
+
+@view
+def announcement(request: Request):
+    election, community = load_election(request)
+    round_ = load_round(request, election)
+    if round_.status != "published":
+        raise Conflict(_("The results announcement is printed once the count record is signed and the results published."))
+    context = results_context(request, election, community, round_)
+    return render(request, "elections/announcement.html", context)
+
+
+@view
+def paper_ballot(request: Request):
+    election, community = load_election(request)
+    round_ = load_round(request, election)
+    return render(request, "elections/paper_ballot.html", _ballot_context(election, community, round_))
 
 
 def seed(db, demo) -> None:
     """Demo data for this module (none yet)."""
 
 
-routes = [Route("/", index, name="index")]
-admin_routes: list = []
-permissions: dict[str, set[str]] = {}
+routes = [
+    Route("/", index, name="index"),
+    Route("/{eid}", election_page, name="election"),
+    Route("/{eid}/objection", objection_form, methods=["GET", "POST"], name="objection"),
+    Route("/{eid}/nominate", nominate_form, methods=["GET", "POST"], name="nominate"),
+    Route("/{eid}/nominations/{nid:int}/sign", sign_nomination, methods=["POST"], name="sign"),
+    Route("/{eid}/nominations/{nid:int}/answer", answer_nomination, methods=["POST"], name="answer"),
+    Route("/{eid}/candidates/{cid}/statement", statement_form, methods=["GET", "POST"], name="statement"),
+    Route("/{eid}/rounds/{n}", results, name="results"),
+    Route("/{eid}/rounds/{n}/ballot", ballot, methods=["GET", "POST"], name="ballot"),
+    Route("/{eid}/rounds/{n}/receipt", receipt, name="receipt"),
+    Route("/{eid}/rounds/{n}/track", track, name="track"),
+    Route("/{eid}/rounds/{n}/head", head, name="head"),
+    Route("/{eid}/rounds/{n}/board.json", board_json, name="board"),
+    Route("/{eid}/rounds/{n}/announcement", announcement, name="announcement"),
+    Route("/{eid}/rounds/{n}/paper-ballot", paper_ballot, name="paper_ballot"),
+]
