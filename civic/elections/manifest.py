@@ -5,7 +5,8 @@ from civic.modules import Module
 
 def _module() -> Module:
     from civic.elections.permissions import PERMISSIONS
-    from civic.elections.views import admin_routes, routes, seed
+    from civic.elections.demo import seed
+    from civic.elections.views import admin_routes, routes
 
     return Module(
         name="elections",

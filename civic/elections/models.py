@@ -244,3 +244,7 @@ class Relation(Base):
     a_candidate_id: Mapped[int] = mapped_column(ForeignKey("elections_candidate.id"))
     b_candidate_id: Mapped[int] = mapped_column(ForeignKey("elections_candidate.id"))
     kind: Mapped[str] = mapped_column(String(20))  # spouse | parent | child | sibling | grandparent | grandchild
+
+
+# `civic audit verify` checks every round's chain (registers CHAIN_VERIFIERS["elections"]).
+import civic.elections.integrity  # noqa: E402,F401
