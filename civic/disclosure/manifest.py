@@ -5,8 +5,9 @@ from civic.modules import Module
 
 def _module() -> Module:
     from civic.disclosure import services as s
+    from civic.disclosure.admin import admin_routes
     from civic.disclosure.demo import seed
-    from civic.disclosure.views import admin_routes, routes
+    from civic.disclosure.views import routes
 
     return Module(
         name="disclosure",

@@ -345,6 +345,15 @@ def user_ids_with_role(db: Session, role: str, community: Community) -> list[int
     return list(db.execute(select(RoleAssignment.user_id).where(RoleAssignment.role == role, scope)).scalars())
 
 
+def display_names(db: Session, user_ids: set) -> dict[int, str]:
+    from civic.accounts.models import User
+
+    ids = {u for u in user_ids if u}
+    if not ids:
+        return {}
+    return {uid: name for uid, name in db.execute(select(User.id, User.display_name).where(User.id.in_(ids)))}
+
+
 def communities_where(db: Session, actor, permission: str) -> list[Community]:
     from civic.security import can
 

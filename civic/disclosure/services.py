@@ -67,7 +67,7 @@ def _community(db: Session, community_id: int) -> Community:
     return db.get(Community, community_id)
 
 
-def _rules_for(db: Session, community: Community, item: Disclosure | None = None) -> Rules:
+def rules_for(db: Session, community: Community, item: Disclosure | None = None) -> Rules:
     if item is not None and item.rules_version_id is not None:
         return rules_by_version(db, item.rules_version_id)
     district_id = db.scalar(select(StreetOffice.district_id).where(StreetOffice.id == community.street_id))
@@ -311,7 +311,7 @@ def review(db: Session, actor: Actor, disclosure_id: int, approve: bool, comment
 def _seal(db: Session, actor: Actor, item: Disclosure, version: DisclosureVersion, when: dt.date, today: dt.date) -> None:
     """Seal the version into the chain; the first one also numbers the notice and starts its periods."""
     community = item.community
-    r = _rules_for(db, community, item)
+    r = rules_for(db, community, item)
     previous = queries.current_version(item)
     if previous is None:
         used = list(db.execute(select(Disclosure.number).where(Disclosure.community_id == community.id, Disclosure.year == when.year,
@@ -385,7 +385,7 @@ def extend_notice_period(db: Session, actor: Actor, disclosure_id: int, extra_da
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise Invalid(_("Give the reason for the extension (at least 4 characters)."), field="reason")
-    r = _rules_for(db, item.community, item)
+    r = rules_for(db, item.community, item)
     base = max(item.notice_ends_on, today)
     extension = Extension(disclosure_id=item.id, old_end=item.notice_ends_on, reason=reason[:500], created_by=actor.user_id,
                           new_end=rules.extend_notice(base, extra_days, **_notice_kwargs(r)))
@@ -406,7 +406,7 @@ def withdraw(db: Session, actor: Actor, disclosure_id: int, reason: str, today: 
         raise Conflict(_("This notice has not been published."))
     if item.withdrawn_on is not None:
         raise Conflict(_("This notice was already taken down."))
-    r = _rules_for(db, item.community, item)
+    r = rules_for(db, item.community, item)
     earliest = rules.earliest_takedown(item.display_from or item.published_on, int(r["disclosure.min_display_days"]), item.notice_ends_on)
     if today < earliest:
         raise Conflict(_("This notice must stay up for at least %(days)s days: it can be taken down from %(date)s.",
@@ -535,7 +535,7 @@ def set_default_schedule(db: Session, actor: Actor, community: Community, today:
     """The schedule DOMAIN.md D4 describes, from the rules profile: finances monthly, general items quarterly."""
     today = today or queries.local_today()
     ensure_permission(actor, SCHEDULE, community)
-    r = _rules_for(db, community)
+    r = rules_for(db, community)
     existing = {o.category for o in queries.obligations(db, [community.id], active_only=False)}
     made = []
     for code, category in rules.CATEGORIES.items():
