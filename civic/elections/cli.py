@@ -36,10 +36,10 @@ def _sessions(settings: Settings, *, bulk: bool = False):
 
 
 def cmd_simulate(args, settings: Settings) -> int:
-    from civic.elections.simulate import simulate
+    from civic.elections.simulate import MIN_VOTERS, simulate
 
-    if args.voters < 20:
-        print("civic elections simulate: --voters must be at least 20", file=sys.stderr)
+    if args.voters < MIN_VOTERS:
+        print(f"civic elections simulate: --voters must be at least {MIN_VOTERS}", file=sys.stderr)
         return 2
     engine, sessions = _sessions(settings, bulk=True)
     try:
@@ -94,7 +94,7 @@ def add_commands(sub) -> None:
         "simulate", help="build a community and a whole election through the services; prints the election id",
         description="Build a community of N voters and run an election through the same services the web uses "
         "(online and paper ballots, the count, a run-off when seats stay empty). Deterministic for a given seed.")
-    simulate.add_argument("--voters", type=int, required=True, metavar="N", help="voters on the roll (at least 20)")
+    simulate.add_argument("--voters", type=int, required=True, metavar="N", help="voters on the roll (at least 60)")
     simulate.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1); the same seed gives the same result")
     simulate.add_argument("--no-runoff", action="store_true", help="stop after round 1 even when seats stay empty")
     simulate.add_argument("--quiet", action="store_true", help="print only the election id")

@@ -31,7 +31,8 @@ def verify_elections(db: Session) -> list[str]:
 
     problems: list[str] = []
     rows = db.execute(select(Round, Election, Community).join(Election, Election.id == Round.election_id)
-                      .join(Community, Community.id == Election.community_id).order_by(Election.id, Round.number)).all()
+                      .join(Community, Community.id == Election.community_id).order_by(Election.id, Round.number)
+                      .execution_options(populate_existing=True)).all()
     for round_, election, community in rows:
         where = f"elections: {election.public_id} round {round_.number}"
         try:

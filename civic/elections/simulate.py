@@ -49,6 +49,7 @@ POPULARITY = {"chair": [0.58, 0.38], "vice": [0.62, 0.52, 0.36], "member": [0.66
 # A person who is no candidate, written in by some voters in several spellings (all one person).
 WRITE_IN_VARIANTS = ["Anna王", " Anna王", "Ａｎｎａ王", "Anna王\u3000", "ＡＮＮＡ王"]
 OTHER_WRITE_INS = ["赵六", "钱七 ", "\u3000孙八"]
+MIN_VOTERS = 60
 POLLING_DAY = dt.date(2026, 6, 14)  # a Sunday; the simulated world's calendar is fixed
 
 
@@ -264,8 +265,8 @@ class _Ballots:
 
 def simulate(db: Session, voters: int, seed: int, *, runoff: bool = True, progress=None) -> Simulation:
     """Build a community of `voters` voters and run an election to its published result."""
-    if voters < 20:
-        raise ValueError("simulate needs at least 20 voters (an election committee needs a field of candidates)")
+    if voters < MIN_VOTERS:
+        raise ValueError(f"simulate needs at least {MIN_VOTERS} voters (nominees, nominators and proxies come from the roll)")
     started = time.perf_counter()
     rng = random.Random(seed)
     say = progress or (lambda _message: None)
@@ -334,9 +335,9 @@ def _prepare(db: Session, world: _World, rng: random.Random, config: dict) -> El
         entries = list(db.execute(select(RollEntry).where(RollEntry.election_id == election.id, RollEntry.listed.is_(True))
                                   .order_by(RollEntry.id)).scalars())
         sections = list(db.execute(select(Section).where(Section.election_id == election.id).order_by(Section.position)).scalars())
-        pool = [residents[e.resident_id] for e in entries[:40]]
+        pool = [residents[e.resident_id] for e in entries[:20]]
         nominees = iter(pool)
-        signers = [e.resident_id for e in entries[60:90]]
+        signers = [e.resident_id for e in entries[20:50]]
         actors = world.accounts(signers[:12])
         kinds = iter(["joint-online", "joint-paper"] + ["party"] * 20)
         for section in sections:
@@ -354,10 +355,8 @@ def _prepare(db: Session, world: _World, rng: random.Random, config: dict) -> El
                     nominations.record_paper_signatures(db, world.clerk, election, community, nomination, signers[12:21])
                 else:
                     nomination = nominations.party_nomination(db, committee, election, community, section, nominee, "社区党委推荐")
-                # The nominee answers at the committee's desk (assisted: the official records it).
-                nominee_actor = Actor(resident=nominee, roles=[("resident", community.id, None)], assisted_by=committee.user,
-                                      assist_reason="提名接受书")
-                nominations.answer_nomination(db, nominee_actor, election, community, nomination, True)
+                # The nominee's written acceptance, recorded by an official.
+                nominations.answer_nomination(db, world.clerk, election, community, nomination, True)
                 nominations.review_nomination(db, committee, election, community, nomination, True, "")
         nominations.build_candidate_list(db, committee, election, community)
     with clock.frozen(schedule["candidates_published_on"]):
