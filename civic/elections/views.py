@@ -22,7 +22,7 @@ from civic.security import Actor, can, ensure_permission
 from civic.templating import render
 from civic.web import actor, db, form, redirect, view
 
-from civic.elections.admin import CSS, admin_routes, base, election_url, load_election, load_round  # noqa: F401 (admin_routes: the manifest)
+from civic.elections.admin import CSS, admin_routes, base, done_message, election_url, load_election, load_round  # noqa: F401 (admin_routes: the manifest)
 
 TRACKING = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 DONE = {
