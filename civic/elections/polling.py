@@ -133,7 +133,7 @@ def cast_online(db: Session, actor: Actor, election: Election, community: Commun
     if locked.status != "open":
         raise Conflict(_("Voting in this round is closed."))
     try:
-        db.execute(insert(RollMark).values(round_id=round_.id, roll_entry_id=entry.id, channel="online", day=coarse_day()))
+        db.execute(insert(RollMark).values(round_id=round_.id, roll_entry_id=entry.id, channel="online", day=coarse_day(clock.now())))
     except IntegrityError as error:
         db.rollback()
         raise Conflict(_("You have already voted in this round. Each voter has one ballot.")) from error
@@ -166,7 +166,7 @@ def issue_paper_ballot(db: Session, actor: Actor, election: Election, community:
     try:
         with db.begin_nested():
             db.execute(insert(RollMark).values(round_id=round_.id, roll_entry_id=voter.id, channel="box", box_key=box.key,
-                                               by_proxy=proxy_holder is not None, day=coarse_day()))
+                                               by_proxy=proxy_holder is not None, day=coarse_day(clock.now())))
     except IntegrityError as error:
         raise Conflict(_("%(name)s has already received or cast a ballot in this round.", name=voter.name)) from error
     db.execute(update(Box).where(Box.id == box.id).values(issued=Box.issued + 1))
