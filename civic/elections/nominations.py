@@ -131,7 +131,9 @@ def answer_nomination(db: Session, actor: Actor, election: Election, community: 
     (a nominee without an account signs the acceptance form on paper)."""
     own = actor.resident is not None and actor.resident.id == nomination.nominee_resident_id
     if not own:
-        if not actor.authenticated or not can(actor, "elections:nomination:record", community):
+        if not actor.authenticated:
+            ensure_permission(actor, "elections:nomination:record", community)  # asks to log in
+        if not can(actor, "elections:nomination:record", community):
             raise Forbidden(_("Only the nominee can answer this nomination."))
     if nomination.status != "submitted":
         raise Conflict(_("This nomination cannot be answered now."))
