@@ -117,3 +117,41 @@ def test_proxy_limit(db, world, english):
         with pytest.raises(DomainError) as error:
             nominations.register_proxy(db, committee, election, community, _voters[4].resident, holder, "外出务工")
         assert "3 authorisations" in error.value.message
+
+
+def test_paper_nominations_recorded_late_and_written_answers(db, world, english):
+    """Officials may enter paper nominations after the window closed (until the candidate list is built);
+    residents may not sign online late. Officials record a nominee's written answer; another resident cannot answer."""
+    community, committee, _second, voters = world
+    day = clock.today() + dt.timedelta(days=30)
+    schedule = setup.default_schedule(day, dict(setup.current_rules(db).values))
+    with clock.frozen(schedule["roll_published_on"] - dt.timedelta(days=1)):
+        election = setup.create_election(db, committee, community, setup.ElectionInput("t", "general", "all-voters", day, {"chair": 1, "vice": 1, "member": 3}))
+        roll.generate_roll(db, committee, election, community)
+    with clock.frozen(schedule["roll_published_on"]):
+        roll.publish_roll(db, committee, election, community)
+    with clock.frozen(schedule["nominations_open_on"]):
+        nominations.open_nominations(db, committee, election, community)
+        section = setup.Section
+        chair = db.execute(select(section).where(section.election_id == election.id, section.key == "chair")).scalar_one()
+        joint = nominations.start_joint_nomination(db, voters[0], election, community, chair, voters[1].resident)
+    late = schedule["nominations_close_on"] + dt.timedelta(days=1)
+    with clock.frozen(late):
+        with pytest.raises(DomainError) as error:
+            nominations.sign(db, voters[2], election, community, joint)
+        assert "closed" in error.value.message
+        party = nominations.party_nomination(db, committee, election, community, chair, voters[3].resident)
+        assert party.status == "submitted"
+        assert nominations.record_paper_signatures(db, committee, election, community, joint, [v.resident.id for v in voters[4:13]]) == 9
+        assert joint.status == "submitted"
+        with pytest.raises(DomainError) as error:
+            nominations.answer_nomination(db, voters[5], election, community, party, True)
+        assert error.value.status == 403
+        nominations.answer_nomination(db, committee, election, community, party, True)
+        nominations.answer_nomination(db, voters[1], election, community, joint, False)
+    assert (party.status, joint.status) == ("accepted", "declined")
+    from civic.audit import AuditEntry
+
+    late_entries = [json.loads(d) for d in db.execute(select(AuditEntry.data).where(AuditEntry.action.in_(
+        ("elections.nomination.party", "elections.nomination.paper")))).scalars()]
+    assert late_entries and all(e["late_entry"] for e in late_entries)
