@@ -113,7 +113,8 @@ def is_open_for_comments(status: str) -> bool:
 
 
 def is_open_for_opinions(status: str) -> bool:
-    return status in ("announced", "held")
+    """From the notice until the meeting (or online consultation) closes."""
+    return status == "announced"
 
 
 def has_meeting(form: str) -> bool:

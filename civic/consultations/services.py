@@ -64,6 +64,13 @@ def _require_status(consultation: Consultation, *allowed: str) -> None:
         raise Conflict(_("This cannot be done at the current step (%(step)s).", step=_(rules.STAGES[consultation.status])))
 
 
+def _advance(consultation: Consultation, target: str) -> None:
+    """Every change of step goes through the procedure's transitions (rules.NEXT)."""
+    if consultation.status != target and not rules.can_move(consultation.status, target):
+        raise Conflict(_("This cannot be done at the current step (%(step)s).", step=_(rules.STAGES[consultation.status])))
+    consultation.status = target
+
+
 def display_name(db: Session, actor: Actor, use_alias: bool) -> str:
     """The name shown in front: the chosen pseudonym or the real name (O4)."""
     if use_alias:
@@ -164,7 +171,8 @@ def decide_topic(db: Session, actor: Actor, consultation: Consultation, *, verdi
     if verdict == "accept":
         if form not in rules.FORMS:
             raise Invalid(_("Choose one of the options."), field="form")
-        consultation.status, consultation.form = "accepted", form
+        _advance(consultation, "accepted")
+        consultation.form = form
         consultation.rules_version_id = current_rules(db, _district_of(db, community)).version_id
         if form == "hearing":
             consultation.seats = rules_for(db, consultation, community)["consultations.hearing_min_representatives"]
@@ -174,7 +182,7 @@ def decide_topic(db: Session, actor: Actor, consultation: Consultation, *, verdi
     elif verdict == "decline":
         if len(reason.strip()) < 4:
             raise Invalid(_("A topic is only declined with a public reason."), field="reason")
-        consultation.status = "declined"
+        _advance(consultation, "declined")
         text = _("Your topic was declined, with reasons: %(title)s", title=consultation.title)
     else:
         raise Invalid(_("Choose one of the options."), field="verdict")
@@ -275,7 +283,8 @@ def announce(db: Session, actor: Actor, consultation: Consultation, today: dt.da
     problems = announce_problems(db, consultation, today)
     if problems:
         raise Invalid(" ".join(problems))
-    consultation.status, consultation.announced_on = "announced", today
+    _advance(consultation, "announced")
+    consultation.announced_on = today
     consultation.checkin_code = "".join(secrets.choice("23456789ABCDEFGHJKMNPQRSTUVWXYZ") for _i in range(6))
     if consultation.signup_closes is None:
         consultation.signup_closes = consultation.meeting_date
@@ -612,7 +621,8 @@ def close_meeting(db: Session, actor: Actor, consultation: Consultation, *, atte
             if not rules.hearing_quorum(present, selected):
                 raise Conflict(_("Only %(present)s of %(selected)s hearing representatives are present; two thirds are needed, so the hearing is postponed.",
                                  present=present, selected=selected))
-    consultation.status, consultation.held_on = "held", today or local_today()
+    _advance(consultation, "held")
+    consultation.held_on = today or local_today()
     consultation.attendance = attendance if attendance is not None and attendance >= checked_in else checked_in
     db.execute(update(Speaker).where(Speaker.consultation_id == consultation.id, Speaker.status == "speaking").values(status="done", ended_at=utcnow()))
     _record(db, "meeting.close", actor, consultation, attendance=consultation.attendance)
@@ -631,7 +641,8 @@ def publish_minutes(db: Session, actor: Actor, consultation: Consultation, *, mi
         if not signatories.strip():
             raise Invalid(_("Name who signed: the presiding officer and the hearing representatives."), field="signatories")
     consultation.minutes, consultation.record, consultation.signatories = minutes.strip(), record.strip(), signatories.strip()
-    consultation.status, consultation.minutes_published_at = "minuted", utcnow()
+    _advance(consultation, "minuted")
+    consultation.minutes_published_at = utcnow()
     _record(db, "minutes.publish", actor, consultation)
     notify(db, participant_user_ids(db, consultation), _("Minutes published: %(title)s", title=consultation.title), _link(consultation) + "#minutes")
     db.commit()
@@ -684,7 +695,8 @@ def publish_outcome(db: Session, actor: Actor, consultation: Consultation, *, ou
         raise Conflict(" ".join(_(b) for b in blockers))
     if len(outcome.strip()) < 10:
         raise Invalid(_("Describe the outcome: what was agreed and who carries it out."), field="outcome")
-    consultation.outcome, consultation.outcome_at, consultation.status = outcome.strip(), utcnow(), "decided"
+    _advance(consultation, "decided")
+    consultation.outcome, consultation.outcome_at = outcome.strip(), utcnow()
     _record(db, "outcome.publish", actor, consultation)
     notify(db, participant_user_ids(db, consultation), _("Outcome published: %(title)s", title=consultation.title), _link(consultation) + "#outcome")
     db.commit()
@@ -701,7 +713,7 @@ def add_progress(db: Session, actor: Actor, consultation: Consultation, *, progr
     update_row = ProgressUpdate(consultation_id=consultation.id, progress=progress, note=note.strip(), created_by=actor.user_id)
     db.add(update_row)
     consultation.progress = progress
-    consultation.status = "done" if progress == 100 else "implementing"
+    _advance(consultation, "done" if progress == 100 else "implementing")
     if progress == 100:
         consultation.done_at = utcnow()
     db.flush()
