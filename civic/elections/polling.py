@@ -163,6 +163,10 @@ def issue_paper_ballot(db: Session, actor: Actor, election: Election, community:
             Proxy.election_id == election.id, Proxy.principal_roll_id == voter.id, Proxy.proxy_roll_id == proxy_holder.id))
         if not authorised:
             raise Invalid(_("%(proxy)s is not the registered proxy of %(voter)s.", proxy=proxy_holder.name, voter=voter.name))
+    # The round's lock first, as cast_online takes it: on PostgreSQL a mark's foreign key share-locks
+    # the round row, and waiting for it while holding a mark deadlocks with an online cast.
+    if _lock_round(db, round_.id).status != "open":
+        raise Conflict(_("Voting in this round is closed."))
     try:
         with db.begin_nested():
             db.execute(insert(RollMark).values(round_id=round_.id, roll_entry_id=voter.id, channel="box", box_key=box.key,
