@@ -1,0 +1,97 @@
+"""Threads stay fast: a page costs the same number of queries whatever the size of the thread."""
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from civic.consultations import queries, services
+from tests.consultations.factories import bulk_thread
+
+
+@contextmanager
+def counted(engine):
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):  # not BEGIN / SAVEPOINT bookkeeping
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def two_topics(db, world):
+    small = services.propose_topic(db, world.residents[0], world.home, title="小讨论", body="一个只有几条评论的议题。")
+    big = services.propose_topic(db, world.residents[1], world.home, title="大讨论", body="一个有上千条评论的议题。")
+    users = [a.user.id for a in world.residents]
+    bulk_thread(db, small.id, users, roots=25, replies=30, seed=1)
+    bulk_thread(db, big.id, users, roots=600, replies=1800, seed=2)
+    return small, big, users[0]
+
+
+def test_a_page_of_a_thread_costs_a_constant_number_of_queries(db, world, engine):
+    small, big, me = two_topics(db, world)
+    counts = {}
+    for name, topic_id in (("small", small.id), ("big", big.id)):
+        for sort in ("best", "newest", "oldest", "discussed"):
+            for page in (1, 2):
+                db.expire_all()
+                with counted(engine) as statements:
+                    result = queries.thread(db, topic_id, None, sort=sort, page=page, user_id=me)
+                    for node in result.roots:  # walking the tree must not load anything either
+                        stack = [node]
+                        while stack:
+                            current = stack.pop()
+                            _ = (current.comment.html, current.comment.display_name, current.comment.upvotes)
+                            stack.extend(current.children)
+                counts[(name, sort, page)] = len(statements)
+    assert len(set(counts.values())) == 1, counts
+    assert set(counts.values()) == {5}
+
+
+def test_pages_cover_every_top_level_comment_once_and_replies_are_capped(db, world):
+    _small, big, _me = two_topics(db, world)
+    seen = []
+    page = queries.thread(db, big.id, None, sort="oldest", page=1)
+    for number in range(1, page.pages + 1):
+        result = queries.thread(db, big.id, None, sort="oldest", page=number)
+        seen += [n.comment.id for n in result.roots]
+        for node in result.roots:
+            loaded = _size(node) - 1
+            assert loaded <= queries.REPLIES_PER_ROOT
+            assert result.hidden_replies(node) == node.comment.replies - loaded
+    assert len(seen) == len(set(seen)) == 600 and seen == sorted(seen)
+    best = queries.thread(db, big.id, None, sort="best").roots
+    assert [n.comment.upvotes for n in best] == sorted((n.comment.upvotes for n in best), reverse=True)
+    out_of_range = queries.thread(db, big.id, None, page=10_000)
+    assert out_of_range.page == out_of_range.pages
+
+
+def _size(node) -> int:
+    return 1 + sum(_size(child) for child in node.children)
+
+
+def test_the_http_page_costs_the_same_for_a_small_and_a_big_thread(app):
+    from civic.db import make_sessionmaker
+    from tests.consultations.conftest import build_world
+    from tests.helpers import Client
+
+    sessions = make_sessionmaker(app.state.engine, write=True)
+    with sessions() as db:
+        world = build_world(db, residents=6)
+        small, big, _me = two_topics(db, world)
+        resident = world.users.people[2]
+    client = Client(app).login_as(resident)
+    pages = ("/consultations/{id}", "/consultations/{id}/comments?sort=newest&page=3", "/consultations/{id}/comments?sort=best&page=2&fragment=more")
+    counts = {}
+    for size, topic in (("small", small), ("big", big)):
+        for page in pages:
+            url = page.format(id=topic.id)
+            with counted(app.state.engine) as statements:
+                response = client.get(url, headers={"HX-Request": "true"} if "fragment" in url else {})
+            assert response.status_code == 200 and "comment-" in response.text
+            counts[(size, page)] = len(statements)
+    for page in pages:
+        assert counts[("big", page)] == counts[("small", page)], counts
