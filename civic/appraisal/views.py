@@ -40,6 +40,7 @@ def _base(campaign: Campaign, community) -> dict:
 @view
 def index(request: Request):
     session = db(request)
+    actor(request)  # loads the actor, so the page can offer "set up" to those who may
     code = request.query_params.get("community", "")
     chosen = registry.community_by_code(session, code) if code else None
     if code and chosen is None:
