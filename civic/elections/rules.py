@@ -524,7 +524,9 @@ _APPROVE, _WRITE_IN = itemgetter("approve"), itemgetter("write_in")
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while millions of acyclic containers are made or read:
-    its full passes over a loaded board cost more than the counting itself. Restores the old state."""
+    its passes over them would cost more than the counting itself. Restores the old state.
+    Let the temporaries die inside the pause (do the work in a function called within it): whatever
+    was made during the pause and is still alive at the end is traversed by the next collection."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -562,37 +564,25 @@ def count_round(
     paper = paper if isinstance(paper, list) else list(paper)
     boxes = list(boxes)
     sids = [section["id"] for section in sections]
-    with gc_paused():
-        if weights is None:
-            marked = ballots + paper
-            nulls = marked.count(None)
-            parts = _part_counts(marked, sids, nulls)
-        else:
-            if len(weights) != len(ballots):
-                raise ValueError("weights and ballots differ in length")
-            for w in weights:
-                _count_int(w, "weight")
-            parts = _weighted_part_counts(ballots, weights, sids)
-            nulls = paper.count(None) + sum(w for b, w in zip(ballots, weights) if b is None)
-            for sid, counts in _part_counts(paper, sids, paper.count(None)).items():
-                parts[sid].update(counts)
-        returned = (len(ballots) if weights is None else sum(weights)) + len(paper)
-        returned += sum(_count_int(box.get("returned"), "box returned") for box in boxes)
-        valid, reason = _validity(rules, returned, issued, registered)
-        win, runoff = (rules["runoff_win"], True) if round_no >= 2 else (rules["win"], False)
-        already: set[str] = set()
-        result_sections = {}
-        for section in sections:
-            votes, invalid = _tally(section, parts[section["id"]], nulls, boxes)
-            elected, tied = _elect(votes, section["seats"], returned, win, runoff, already) if valid else ([], [])
-            already.update(elected)
-            result_sections[section["id"]] = {
-                "votes": votes,
-                "invalid": invalid,
-                "elected": elected,
-                "tied": tied,
-                "unfilled": section["seats"] - len(elected),
-            }
+    with gc_paused():  # _marks' millions of temporaries die before the collector is back
+        parts, nulls = _marks(ballots, paper, sids, weights)
+    returned = (len(ballots) if weights is None else sum(weights)) + len(paper)
+    returned += sum(_count_int(box.get("returned"), "box returned") for box in boxes)
+    valid, reason = _validity(rules, returned, issued, registered)
+    win, runoff = (rules["runoff_win"], True) if round_no >= 2 else (rules["win"], False)
+    already: set[str] = set()
+    result_sections = {}
+    for section in sections:
+        votes, invalid = _tally(section, parts[section["id"]], nulls, boxes)
+        elected, tied = _elect(votes, section["seats"], returned, win, runoff, already) if valid else ([], [])
+        already.update(elected)
+        result_sections[section["id"]] = {
+            "votes": votes,
+            "invalid": invalid,
+            "elected": elected,
+            "tied": tied,
+            "unfilled": section["seats"] - len(elected),
+        }
     return {
         "valid": valid,
         "reason": reason,
@@ -601,6 +591,22 @@ def count_round(
         "returned": returned,
         "sections": result_sections,
     }
+
+
+def _marks(ballots: list, paper: list, sids: list[str], weights: Sequence[int] | None) -> tuple[dict[str, Counter], int]:
+    """Per section, how often each marking occurs among the ballots and paper ballots; and the nulls."""
+    if weights is None:
+        marked = ballots + paper
+        return _part_counts(marked, sids), marked.count(None)
+    if len(weights) != len(ballots):
+        raise ValueError("weights and ballots differ in length")
+    if not set(map(type, weights)) <= {int} or min(weights, default=0) < 0:
+        raise ValueError("weights must be whole numbers")
+    parts = _part_counts(ballots, sids, weights)
+    for sid, counts in _part_counts(paper, sids).items():
+        parts[sid].update(counts)
+    nulls = sum(w for b, w in zip(ballots, weights) if b is None) if None in ballots else 0
+    return parts, paper.count(None) + nulls
 
 
 def _count_int(value: Any, what: str) -> int:
@@ -618,40 +624,44 @@ def _validity(rules: Mapping, returned: int, issued: int, registered: int) -> tu
     return True, None
 
 
-def _part_counts(ballots: list, sids: Sequence[str], nulls: int) -> dict[str, Counter]:
-    """For each section, how often each (approve, write_in) marking occurs among the non-null ballots.
-
-    The common case runs as a few C-level passes (itemgetter, tuple, Counter) over all ballots at
-    once, which is what keeps a million ballots near a second; anything irregular (a missing
-    section or list) takes the careful per-ballot path, which gives the same counts.
-    """
-    real = [b for b in ballots if b is not None] if nulls else ballots
-    n = len(sids)
-    if n == 0:
-        return {}
+def _part_counts(ballots: list, sids: Sequence[str], weights: Sequence[int] | None = None) -> dict[str, Counter]:
+    """For each section, how often each (approve, write_in) marking occurs among the non-null
+    ballots (each ballot counted `weights[i]` times when weights are given)."""
+    if weights is None:
+        real = [b for b in ballots if b is not None] if None in ballots else ballots
+    else:
+        kept = [(b, w) for b, w in zip(ballots, weights) if b is not None and w]
+        real, weights = [b for b, _ in kept], [w for _, w in kept]
+    keys = _part_keys(real, sids)
     try:
-        parts = list(chain.from_iterable(map(itemgetter(*sids), real))) if n > 1 else list(map(itemgetter(*sids), real))
-        keys = list(zip(map(tuple, map(_APPROVE, parts)), map(tuple, map(_WRITE_IN, parts))))
-        return {sid: Counter(keys[k::n]) for k, sid in enumerate(sids)}
-    except (KeyError, TypeError):
-        pass
-    try:
-        return {sid: Counter(_part_key(b, sid) for b in real) for sid in sids}
+        if weights is None:
+            return {sid: Counter(section_keys) for sid, section_keys in zip(sids, keys)}
+        out: dict[str, Counter] = {}
+        for sid, section_keys in zip(sids, keys):
+            counts = out[sid] = Counter()
+            for key, w in zip(section_keys, weights):
+                counts[key] += w
+        return out
     except TypeError as error:  # an unhashable item in a list: no ballot has such a thing
         raise ValueError(f"a ballot lists something that is not a string: {error}") from None
 
 
-def _weighted_part_counts(ballots: list, weights: Sequence[int], sids: Sequence[str]) -> dict[str, Counter]:
-    """As _part_counts, for ballots grouped by the caller with their multiplicities."""
-    out: dict[str, Counter] = {sid: Counter() for sid in sids}
+def _part_keys(ballots: list, sids: Sequence[str]) -> list[list[tuple[tuple, tuple]]]:
+    """Per section, the (approve, write_in) marking of each ballot, as tuples.
+
+    The common case runs as a few C-level passes (itemgetter, tuple, zip) over all sections at once,
+    which is what keeps a million ballots near a second; anything irregular (a missing section or
+    list) takes the careful per-ballot path, which gives the same keys.
+    """
+    n = len(sids)
+    if n == 0:
+        return []
     try:
-        for ballot, w in zip(ballots, weights):
-            if ballot is not None and w:
-                for sid in sids:
-                    out[sid][_part_key(ballot, sid)] += w
-    except TypeError as error:
-        raise ValueError(f"a ballot lists something that is not a string: {error}") from None
-    return out
+        parts = list(chain.from_iterable(map(itemgetter(*sids), ballots))) if n > 1 else list(map(itemgetter(*sids), ballots))
+        keys = list(zip(map(tuple, map(_APPROVE, parts)), map(tuple, map(_WRITE_IN, parts))))
+        return [keys[k::n] for k in range(n)]
+    except (KeyError, TypeError):
+        return [[_part_key(b, sid) for b in ballots] for sid in sids]
 
 
 def _part_key(ballot: Any, sid: str) -> tuple[tuple, tuple]:

@@ -516,4 +516,5 @@ def test_recount_of_a_sorted_board_groups_identical_ballots():
     election = {**ELECTION, "registered_voters": 60}
     doc = build_board(election, SECTIONS, chain(election, SECTIONS, items, {"online": 40}, online), online)
     plain = count_round(election["rules"], SECTIONS, online, registered=60, issued=40)
+    assert board._repeats_often(doc["online_ballots"]) and not board._repeats_often(ONLINE)
     assert recount(doc) == plain and plain["sections"]["chair"]["votes"] == {"c1": 30, "c2": 10}
