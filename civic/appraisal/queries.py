@@ -224,7 +224,8 @@ def history(db: Session, campaign: Campaign, cadre: Cadre) -> list[dict]:
 
     rows = db.execute(select(Campaign, Cadre, Result).join(Cadre, Cadre.campaign_id == Campaign.id)
                       .join(Result, Result.cadre_id == Cadre.id)
-                      .where(Campaign.community_id == campaign.community_id, Campaign.status.in_(("closed", "published")))
+                      .where(Campaign.community_id == campaign.community_id, Campaign.status.in_(("closed", "published")),
+                             Campaign.year <= campaign.year)
                       .order_by(Campaign.year, Campaign.id)).all()
     out = []
     for other, person, result in rows:
@@ -234,11 +235,11 @@ def history(db: Session, campaign: Campaign, cadre: Cadre) -> list[dict]:
     return out
 
 
-def community_years(db: Session, community: Community, actor: Actor) -> list[dict]:
-    """Per year: cadres counted, mean score and mean satisfaction of the community's visible campaigns."""
+def community_years(db: Session, community: Community, actor: Actor, up_to: int) -> list[dict]:
+    """Per year up to `up_to`: cadres counted, mean score and mean satisfaction of the visible campaigns."""
     out = []
     for campaign in sorted(campaigns(db, community), key=lambda c: (c.year, c.id)):
-        if not results_visible(db, actor, campaign, community):
+        if campaign.year > up_to or not results_visible(db, actor, campaign, community):
             continue
         views = [v for v in results(db, campaign) if v.score is not None]
         if not views:

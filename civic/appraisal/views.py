@@ -313,7 +313,7 @@ def print_community(request: Request):
     campaign, community = _campaign(request)
     queries.ensure_results_visible(db(request), actor(request), campaign, community)
     context = _results_context(request, campaign, community)
-    context["years"] = queries.community_years(db(request), community, actor(request))
+    context["years"] = queries.community_years(db(request), community, actor(request), campaign.year)
     context["year_chart"] = charts.score_bars([(str(y["campaign"].year), y["score"]) for y in context["years"]])
     return render(request, "appraisal/print_community.html", context)
 
