@@ -107,6 +107,7 @@ def manage_context(request: Request, consultation, *, errors: dict | None = None
     today = services.local_today()
     settings = services.rules_for(session, consultation, d.community)
     return {
+        "plan_values": _plan_values(consultation, values or {}),
         "d": d, "c": consultation, "community": d.community, "rules": rules, "settings": settings, "today": today,
         "errors": errors or {}, "values": values or {}, "message": message, "done": _done(request), "md": render_markdown,
         "real_names": real_names, "announce_problems": services.announce_problems(session, consultation, today) if consultation.status == "accepted" else [],
@@ -115,6 +116,19 @@ def manage_context(request: Request, consultation, *, errors: dict | None = None
         "latest_notice": rules.latest_notice_date(consultation.meeting_date, settings["consultations.hearing_notice_days" if consultation.form == "hearing"
                                                                                      else "consultations.meeting_notice_days"]) if consultation.meeting_date else None,
     }
+
+
+PLAN_FIELDS = ("scope", "scope_groups", "scope_buildings", "stakeholders_note", "seats", "selection_method", "meeting_mode",
+               "meeting_date", "meeting_time", "place", "online_url", "capacity", "signup_closes")
+
+
+def _plan_values(consultation, submitted: dict) -> dict:
+    """What the plan form shows: the saved plan, overlaid with what was just submitted (after an error)."""
+    values = {name: getattr(consultation, name) for name in PLAN_FIELDS}
+    for name in ("meeting_date", "signup_closes"):
+        values[name] = values[name].isoformat() if values[name] else ""
+    values.update({k: v for k, v in submitted.items() if k in values})
+    return values
 
 
 @view

@@ -55,8 +55,8 @@ def done_message(request: Request) -> str:
 
 def community_from_query(request: Request, required: bool = True):
     code = request.query_params.get("community", "") or str(form(request).get("community") or "")
-    community = registry.community_by_code(db(request), code) if code else None
-    if community is None and required:
+    community = registry.community_by_code(db(request), code[:40]) if code else None
+    if community is None and (required or code):
         raise NotFound(_("No such community."))
     return community
 
