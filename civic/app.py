@@ -7,6 +7,7 @@ from http.cookies import SimpleCookie
 
 from asgi_csrf import asgi_csrf
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -94,6 +95,14 @@ async def http_error(request: Request, exc: HTTPException):
         405: i18n._("This address does not accept that kind of request."),
     }
     return _error_response(request, exc.status_code, messages.get(exc.status_code, exc.detail or ""))
+
+
+async def database_busy(request: Request, exc: Exception):
+    """SQLite's write lock was not free within the busy timeout: a retryable 503, not a crash."""
+    if "locked" in str(exc) or "busy" in str(exc):
+        log.warning("database busy on %s %s", request.method, request.url.path)
+        return _error_response(request, 503, i18n._("The system is very busy right now. Nothing was changed; please try again in a moment."))
+    return await server_error(request, exc)
 
 
 async def server_error(request: Request, exc: Exception):
@@ -204,7 +213,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={DomainError: domain_error, HTTPException: http_error, Exception: server_error},
+        exception_handlers={DomainError: domain_error, HTTPException: http_error, OperationalError: database_busy, Exception: server_error},
     )
     app.state.settings = settings
     app.state.engine = engine

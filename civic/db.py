@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -60,10 +61,31 @@ def make_engine(url: str, **kwargs) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        # Writers of this process queue on a Python lock before asking SQLite for its write lock: SQLite's
+        # busy handler polls with growing sleeps, which under load turns a queue of writers into seconds of
+        # latency; a lock hands over at once. Other processes still meet SQLite's busy timeout.
+        write_lock = threading.Lock()
+
         @event.listens_for(engine, "begin")
         def _begin(conn):
             write = conn.get_execution_options().get("civic_write")
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            if not write:
+                conn.exec_driver_sql("BEGIN")
+                return
+            write_lock.acquire()
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                write_lock.release()
+                raise
+            conn.info["civic_write_lock"] = True
+
+        def _release(conn):
+            if conn.info.pop("civic_write_lock", False):
+                write_lock.release()
+
+        event.listen(engine, "commit", _release)
+        event.listen(engine, "rollback", _release)
 
         return engine
     kwargs.setdefault("pool_size", 10)

@@ -102,16 +102,28 @@ def find_login(db: Session, identifier: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def authenticate(db: Session, identifier: str, password: str) -> User | None:
+def verify_login(db: Session, identifier: str, password: str) -> int | None:
+    """The account id when the password matches. Call it with a read-only session: the deliberately slow
+    hash check must not hold SQLite's write lock (a login storm would queue behind it)."""
     user = find_login(db, identifier)
     if not check_password(password, user.password_hash if user else None):
         return None
+    return user.id
+
+
+def record_login(db: Session, user_id: int, password: str) -> User:
+    user = db.get(User, user_id)
     user.last_login_at = utcnow()
     if PASSWORDS.needs_update(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record(db, "accounts.login", actor=Actor(user=user), target=f"user:{user.id}")
     db.commit()
     return user
+
+
+def authenticate(db: Session, identifier: str, password: str) -> User | None:
+    user_id = verify_login(db, identifier, password)
+    return record_login(db, user_id, password) if user_id is not None else None
 
 
 def logout_everywhere(db: Session, actor: Actor) -> None:

@@ -47,7 +47,9 @@ def login(request: Request):
     if not request.app.state.limiter.allow_login(identifier, ip):
         ctx["error"] = _("Too many attempts. Wait 15 minutes and try again, or ask your community office to reset your password.")
         return render(request, "accounts/login.html", ctx, status=429)
-    user = services.authenticate(db(request), identifier, password)
+    with request.app.state.read_sessions() as reader:
+        user_id = services.verify_login(reader, identifier, password)
+    user = services.record_login(db(request), user_id, password) if user_id is not None else None
     if user is None:
         ctx["error"] = _("The phone or ID number and password do not match an activated account.")
         return render(request, "accounts/login.html", ctx, status=422)

@@ -1,0 +1,172 @@
+"""Casting benchmark: N demo voters, each logged in with a real session, cast online ballots through the
+real HTTP stack (uvicorn, CSRF, form parsing, eligibility, the roll + ballot + board transaction, tracking
+code) with 32 concurrent clients, on SQLite (synchronous=FULL) and PostgreSQL. The same-run baseline is
+the raw sqlite3 transaction "mark the roll row, insert the ballot" with an fsync per commit.
+
+    python bench/cast.py [--voters 2000] [--concurrency 32] [--workers 2] [--skip-pg]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sqlite3
+import statistics
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import common  # noqa: E402
+
+PASSWORD = "bench-pass-2026"
+
+
+def baseline(n: int, folder: Path) -> float:
+    """Raw sqlite3: per ballot one transaction marking the voter and inserting the ballot, fsync'd."""
+    path = folder / "baseline.db"
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=FULL")
+    con.execute("CREATE TABLE roll (id INTEGER PRIMARY KEY, voted INTEGER NOT NULL DEFAULT 0)")
+    con.execute("CREATE TABLE ballot (id TEXT PRIMARY KEY, content TEXT NOT NULL) WITHOUT ROWID")
+    con.executemany("INSERT INTO roll (id) VALUES (?)", [(i,) for i in range(n)])
+    content = '{"chair":{"approve":["c1"],"oppose":[],"write_in":[]}}'
+    started = time.perf_counter()
+    for i in range(n):
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("UPDATE roll SET voted = 1 WHERE id = ? AND voted = 0", (i,))
+        con.execute("INSERT INTO ballot VALUES (?, ?)", (os.urandom(16).hex(), content))
+        con.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    con.close()
+    return n / elapsed
+
+
+def prepare(database_url: str, voters: int) -> dict:
+    """A community of `voters` residents with accounts, and an election at polling today (online open)."""
+    from sqlalchemy import insert, select
+
+    from civic import clock
+    from civic.accounts.models import User
+    from civic.db import make_engine, make_sessionmaker
+    from civic.migrate import upgrade
+    from civic.registry.models import Household, Resident
+    from civic.security import hash_password, load_actor
+    from tests.elections.factories import election_at_polling
+    from tests.helpers import make_community, make_user
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    with make_sessionmaker(engine, write=True)() as db:
+        community = make_community(db, code="bench", name="压测社区")
+        committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)
+        group_id = db.execute(select(Household.group_id).limit(1)).scalar() if False else None
+        from civic.registry.models import ResidentGroup
+
+        group_id = db.execute(select(ResidentGroup.id).where(ResidentGroup.community_id == community.id)).scalars().first()
+        households = db.execute(insert(Household).returning(Household.id), [
+            {"community_id": community.id, "group_id": group_id, "number": f"B{h:06d}"} for h in range(voters // 2 + 1)]).scalars().all()
+        from civic.scale import _id_number
+
+        born, rows, today = {}, [], dt.date.today()
+        for i in range(voters):
+            birth = today - dt.timedelta(days=20 * 365 + i % 15000)
+            nth = born[birth] = born.get(birth, -1) + 1
+            rows.append({"community_id": community.id, "household_id": households[i // 2], "name": f"选民{i}", "gender": "FM"[i % 2],
+                         "birth_date": birth, "id_number": _id_number("330199", birth, nth, "FM"[i % 2]), "phone": f"150{i:08d}",
+                         "hukou_here": True, "lives_here": True, "party_member": False, "deprived_of_political_rights": False,
+                         "is_resident_rep": False, "is_party_rep": False, "is_group_leader": False, "is_household_head": i % 2 == 0,
+                         "created_at": dt.datetime.now(dt.timezone.utc)})
+        db.execute(insert(Resident), rows)
+        hashed = hash_password(PASSWORD)
+        residents = db.execute(select(Resident.id, Resident.phone).where(Resident.community_id == community.id)).all()
+        db.execute(insert(User), [{"resident_id": rid, "display_name": f"选民{rid}", "phone": phone, "password_hash": hashed,
+                                   "active": True, "session_version": 1, "created_at": dt.datetime.now(dt.timezone.utc)} for rid, phone in residents])
+        db.commit()
+        election, round_ = election_at_polling(db, committee, community, polling_day=clock.today())
+        from civic.elections import polling
+
+        sections = polling.sections_of(round_)
+        result = {"election": election.public_id, "round": round_.number, "phones": [p for _r, p in residents],
+                  "form": {f"v-{s['id']}-{s['candidates'][0]['id']}": "approve" for s in sections} | {"action": "confirm"}}
+    engine.dispose()
+    return result
+
+
+def login(base: str, phone: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, timeout=60)
+    client.get("/login")
+    response = client.post("/login", data={"csrftoken": client.cookies["csrftoken"], "identifier": phone, "password": PASSWORD})
+    if response.status_code != 303:
+        raise RuntimeError(f"login failed for {phone}: {response.status_code}")
+    return client
+
+
+def run(label: str, database_url: str | None, args, folder: Path) -> dict:
+    data = folder / label
+    data.mkdir()
+    url = database_url or f"sqlite:///{data / 'civic.db'}"
+    setup = prepare(url, args.voters)
+    env = common.environment(data, database_url)
+    with common.server(env, data, workers=args.workers) as (base, pid):
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            clients = list(pool.map(lambda phone: login(base, phone), setup["phones"]))
+        path = f"/elections/{setup['election']}/rounds/{setup['round']}/ballot"
+        latencies, errors, lock = [], [], threading.Lock()
+
+        def cast(client: httpx.Client):
+            started = time.perf_counter()
+            response = client.post(path, data={"csrftoken": client.cookies["csrftoken"], **setup["form"]})
+            took = time.perf_counter() - started
+            with lock:
+                if response.status_code == 303 and "code=" in response.headers.get("location", ""):
+                    latencies.append(took)
+                else:
+                    errors.append(response.status_code)
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            list(pool.map(cast, clients))
+        elapsed = time.perf_counter() - started
+        rss = common.rss_mb(pid)
+    for client in clients:
+        client.close()
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0] * 99
+    return {"label": label, "rate": len(latencies) / elapsed, "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000,
+            "errors": len(errors), "rss": rss, "cast": len(latencies)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--voters", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--skip-pg", action="store_true")
+    args = parser.parse_args()
+    folder = common.temp_dir("civic-cast-")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"{args.voters} voters, concurrency {args.concurrency}, {args.workers} workers")
+    base_rate = baseline(args.voters, folder)
+    print(f"baseline (raw sqlite3, mark + insert, fsync per commit): {base_rate:.0f} ballots/s")
+    results = [run("sqlite", None, args, folder)]
+    if not args.skip_pg:
+        results.append(run("postgresql", common.fresh_postgres("civic_bench_cast"), args, folder))
+    for r in results:
+        print(f"{r['label']:10} {r['rate']:7.0f} ballots/s  ratio to baseline {r['rate'] / base_rate:.2f}  p50 {r['p50']:.0f} ms  "
+              f"p95 {r['p95']:.0f} ms  p99 {r['p99']:.0f} ms  errors {r['errors']}  cast {r['cast']}  server RSS {r['rss']:.0f} MB")
+    if len(results) == 2:
+        print(f"PostgreSQL / SQLite throughput: {results[1]['rate'] / results[0]['rate']:.2f} (target ≥ 0.5)")
+    common.cleanup(folder)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
