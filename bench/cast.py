@@ -135,7 +135,7 @@ def run(label: str, database_url: str | None, args, folder: Path) -> dict:
         with ThreadPoolExecutor(args.concurrency) as pool:
             list(pool.map(cast, clients))
         elapsed = time.perf_counter() - started
-        rss = common.rss_mb(pid)
+        rss = common.rss_mb(pid.pid)
     for client in clients:
         client.close()
     latencies.sort()

@@ -107,7 +107,7 @@ def main() -> int:
                 rows.append((name, who, url, result))
                 print(f"{name:22} {who:10} {result['rps']:8.0f} req/s  ratio {result['rps'] / baseline['rps']:.2f}  "
                       f"p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  non-2xx {result['non2xx']}  ({url})")
-        print(f"server RSS after the run: {common.rss_mb(pid):.0f} MB")
+        print(f"server RSS after the run: {common.rss_mb(pid.pid):.0f} MB")
     queries = count_queries(data, urls)
     print("queries per page (anonymous): " + ", ".join(f"{k}: {v}" for k, v in queries.items()))
     worst = min(r[3]["rps"] / baseline["rps"] for r in rows)
