@@ -25,7 +25,7 @@ from civic.disclosure.holidays import CHINA
 from civic.disclosure.models import (Attachment, CategorySetting, Disclosure, DisclosureVersion, Extension, Feedback,
                                      Obligation, OverdueNotice)
 from civic.errors import Conflict, Invalid, NotFound
-from civic.i18n import _
+from civic.i18n import _, translations
 from civic.markdown import plain_text
 from civic.notify import notify
 from civic.registry.models import Community, StreetOffice
@@ -333,8 +333,10 @@ def _seal(db: Session, actor: Actor, item: Disclosure, version: DisclosureVersio
     item.title = version.title
     names = queries.categories(db)[item.category].names
     table = rules.Table.from_json(json.loads(version.table_json) if version.table_json else None)
+    # The category's Chinese name is searchable too (a 低保 list is found by "低保" even if its title says 最低生活保障).
+    category_name = translations("zh_CN").gettext(rules.CATEGORIES[item.category].title)
     item.search_text = rules.search_text(version.title, plain_text(version.body, limit=1_000_000), rules.public_table(table, names),
-                                         [a.title for a in attachments if a.public])
+                                         [a.title for a in attachments if a.public]) + "\n" + category_name
     audit.record(db, SEAL_ACTION, actor=actor, target=f"disclosure:{item.id}", community_id=community.id, data={
         "version": version.number, "hash": version.hash, "number": item.number, "year": item.year,
         "material": bool(version.material), "published_on": item.published_on,

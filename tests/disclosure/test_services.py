@@ -289,6 +289,7 @@ def test_search_finds_chinese_words_and_attachment_titles_but_not_masked_data(wo
     assert found("低保名单") == ["2026年第一季度低保名单公示"]  # 4 characters: trigram index
     assert found("低保") == ["2026年第一季度低保名单公示"]  # 2 characters: LIKE fallback
     assert found("梯") == ["老旧小区加装电梯工程"]  # 1 character
+    assert found("最低生活保障") == ["2026年第一季度低保名单公示"]  # the category's name
     assert found("预算明细") == ["老旧小区加装电梯工程"]  # attachment title
     assert found("内部测算") == []  # staff-only attachment
     assert found("电梯 预算") == ["老旧小区加装电梯工程"]  # every word must occur
