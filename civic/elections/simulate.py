@@ -45,11 +45,12 @@ SEATS = {"chair": 1, "vice": 2, "member": 4}
 CANDIDATES = {"chair": 2, "vice": 3, "member": 6}
 # How popular the candidates of each section are (chance a voter approves each), before jitter:
 # close to one half on purpose, so that some win narrowly, some miss narrowly, and neighbours tie.
-POPULARITY = {"chair": [0.58, 0.38], "vice": [0.62, 0.52, 0.36], "member": [0.66, 0.57, 0.53, 0.52, 0.49, 0.22]}
+POPULARITY = {"chair": [0.66, 0.42], "vice": [0.68, 0.6, 0.36], "member": [0.7, 0.62, 0.56, 0.555, 0.5, 0.22]}
 # A person who is no candidate, written in by some voters in several spellings (all one person).
 WRITE_IN_VARIANTS = ["Anna王", " Anna王", "Ａｎｎａ王", "Anna王\u3000", "ＡＮＮＡ王"]
 OTHER_WRITE_INS = ["赵六", "钱七 ", "\u3000孙八"]
 MIN_VOTERS = 60
+LARGE_BOX = 500  # ballots
 POLLING_DAY = dt.date(2026, 6, 14)  # a Sunday; the simulated world's calendar is fixed
 
 
@@ -190,7 +191,8 @@ class _Ballots:
             if blank or rng.random() < 0.03:
                 continue
             candidates = section["candidates"]
-            for candidate, p in zip(candidates, self.popularity[section["id"]]):
+            ranked = sorted(zip(candidates, self.popularity[section["id"]]), key=lambda cp: -cp[1])
+            for candidate, p in ranked:
                 if rng.random() < p:
                     part["approve"].append(candidate["id"])
                 elif rng.random() < 0.08:
@@ -205,13 +207,10 @@ class _Ballots:
                 candidate = rng.choice(candidates)
                 if candidate["id"] not in part["oppose"]:
                     part["write_in"].append(rng.choice(["", " ", "\u3000"]) + candidate["name"] + rng.choice(["", " ", "\u3000"]))
-            if online:
+            # Too many marks: online the form refuses, and the voter crosses out their least favoured
+            # (ticks are in order of popularity); on paper most voters do the same, some do not.
+            if online or rng.random() < 0.8:
                 self._fit(part, section)
-            elif len(self._persons(part, section)) <= section["seats"] and rng.random() < 0.02:
-                # An overvote on paper: one tick too many (the count invalidates this part).
-                spare = [c["id"] for c in candidates if c["id"] not in part["approve"] and c["id"] not in part["oppose"]]
-                for cid in spare[: section["seats"] + 1 - len(self._persons(part, section))]:
-                    part["approve"].append(cid)
         return ballot
 
     def overvote(self, ballot: dict) -> dict:
@@ -232,7 +231,7 @@ class _Ballots:
             if part["write_in"]:
                 part["write_in"].pop()
             else:
-                part["approve"].pop(self.rng.randrange(len(part["approve"])))
+                part["approve"].pop()
 
     def tally(self, ballots: list[dict | None]) -> dict:
         """A box counted as a whole: what the counters write on the tally sheet for these ballots."""
@@ -285,7 +284,7 @@ def simulate(db: Session, voters: int, seed: int, *, runoff: bool = True, progre
         # A run-off (另行选举) is held the same afternoon, while the online window is still open.
         hour = 9 + 5 * (number - 1)
         say(f"round {number}: polling")
-        boxes, draw = _poll(db, world, rng, election, round_, voter_entries, sim, hour=hour, turnout=0.78 if number == 1 else 0.66)
+        boxes, draw = _poll(db, world, rng, election, round_, voter_entries, sim, hour=hour, turnout=0.78 if number == 1 else 0.6)
         say(f"round {number}: counting")
         with clock.frozen(dt.datetime.combine(POLLING_DAY, dt.time(hour + 2, 30), TZ)):
             _count(db, world, rng, election, round_, boxes, draw, sim)
@@ -394,14 +393,15 @@ def _poll(db: Session, world: _World, rng: random.Random, election: Election, ro
         if entry.id in proxies:
             plan.append((entry, "proxy"))
         elif rng.random() < turnout:
-            plan.append((entry, "online" if rng.random() < 0.5 else rng.choice(["box-1", "box-1", "box-2", "box-2", "box-3"])))
+            where = rng.random()
+            plan.append((entry, "online" if where < 0.55 else "box-1" if where < 0.73 else "box-2" if where < 0.92 else "box-3"))
     actors = world.accounts([e.resident_id for e, channel in plan if channel == "online"])
     draw = _Ballots(rng, polling.sections_of(round_))
     sim_ballots: dict[str, list] = {box.key: [] for box in boxes}
     keys = {box.key: box for box in boxes}
     with clock.frozen(dt.datetime.combine(POLLING_DAY, dt.time(hour, 0), TZ)):
         for done, (entry, channel) in enumerate(plan):
-            if done % 100 == 0:
+            if done % 25 == 0:
                 _trim(db, election, round_, community, *boxes)
             if channel == "online":
                 ballot = draw.draw(online=True)
@@ -413,7 +413,7 @@ def _poll(db: Session, world: _World, rng: random.Random, election: Election, ro
                         sim.stats["online overvotes refused"] += 1
                 polling.cast_online(db, actor, election, community, round_, ballot)
                 sim.stats["online"] += 1
-                if rng.random() < 0.005:  # a second try is refused, online and at the station alike
+                if rng.random() < 0.005 or sim.stats["online"] % 97 == 1:  # a second try is refused, online and at the station
                     try:
                         polling.cast_online(db, actor, election, community, round_, ballot)
                     except DomainError:
@@ -439,18 +439,20 @@ def _poll(db: Session, world: _World, rng: random.Random, election: Election, ro
 
 def _count(db: Session, world: _World, rng: random.Random, election: Election, round_: Round, boxes: dict[str, list], draw: _Ballots,
            sim: Simulation) -> None:
-    """The count: box-2 as a whole (a tally sheet), the others read out ballot by ballot (唱票),
-    each entry confirmed by a second official; now and then an entry is wrong and rejected."""
+    """The count: box-2 (and a large box-1) as a whole, on a tally sheet; the others read out ballot by
+    ballot (唱票), each entry confirmed by a second official; now and then an entry is wrong and rejected."""
     community = world.community
     for key, ballots in boxes.items():
         box = polling.get_box(db, round_, key)
-        if key == "box-2":
+        # box-2 is counted by tally sheet; so is box-1 when it is large (at a station of hundreds,
+        # counting the box as a whole is the practice); the mobile box is always read out.
+        if key == "box-2" or (key == "box-1" and len(ballots) > LARGE_BOX):
             draft = polling.enter_box_tally(db, world.clerk, community, round_, box, draw.tally(ballots))
             polling.confirm_draft(db, world.scrutineer, community, round_, draft, True)
             sim.stats["box tallies"] += 1
             continue
         for done, ballot in enumerate(ballots):
-            if done % 100 == 0:
+            if done % 25 == 0:
                 _trim(db, election, round_, community, box)
             if rng.random() < 0.005 and ballot is not None:  # misread: the scrutineer rejects, the clerk re-enters
                 wrong = polling.enter_paper(db, world.clerk, community, round_, box, None)

@@ -63,7 +63,7 @@ def _flip(raw: bytes, needle: bytes, offset: int = 0) -> bytes:
     """Change one byte: the first hex digit found at `needle` + offset becomes another digit."""
     at = raw.index(needle) + len(needle) + offset
     old = raw[at:at + 1]
-    new = b"0" if old != b"0" else b"1"
+    new = b"1" if old != b"1" else b"2"  # never a leading zero: the file stays JSON
     return raw[:at] + new + raw[at + 1:]
 
 
