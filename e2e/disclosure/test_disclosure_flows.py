@@ -18,7 +18,7 @@ def _approve(page, item_id: str, js: bool) -> None:
     page.goto(f"/disclosure/manage/d/{item_id}")
     check_a11y(page, js)
     page.check("input[name=decision][value=approve]")
-    page.click("button:has-text('记录审核意见')")
+    page.click("form[action$='/review'] button[type=submit]")
     page.wait_for_load_state()
 
 
