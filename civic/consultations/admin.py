@@ -106,12 +106,17 @@ def manage_context(request: Request, consultation, *, errors: dict | None = None
                                       .where(User.id.in_(user_ids))).all()) if user_ids else {}
     today = services.local_today()
     settings = services.rules_for(session, consultation, d.community)
+    open_meetings = queries.open_meetings(session, d.community)
     return {
         "plan_values": _plan_values(consultation, values or {}),
         "d": d, "c": consultation, "community": d.community, "rules": rules, "settings": settings, "today": today,
         "errors": errors or {}, "values": values or {}, "message": message, "done": _done(request), "md": render_markdown,
         "real_names": real_names, "announce_problems": services.announce_problems(session, consultation, today) if consultation.status == "accepted" else [],
-        "open_meetings": queries.open_meetings(session, d.community), "formal_item": services.formal_result(session, consultation),
+        "open_meetings": open_meetings, "formal_item": services.formal_result(session, consultation),
+        # (value, label) pairs for the selects of the staff forms
+        "signup_options": [("", "—")] + [(str(s.id), s.name) for s in d.signups if s.status != "withdrawn"],
+        "item_options": [("", _("The topic as a whole"))] + [(str(i.id), i.title) for i in d.items],
+        "meeting_options": [(str(m.id), f"{m.title} ({m.meeting_date.isoformat()})") for m in open_meetings],
         "answer_due": rules.answer_due(consultation.held_on, settings["consultations.reply_days"]) if consultation.held_on else None,
         "latest_notice": rules.latest_notice_date(consultation.meeting_date, settings["consultations.hearing_notice_days" if consultation.form == "hearing"
                                                                                      else "consultations.meeting_notice_days"]) if consultation.meeting_date else None,

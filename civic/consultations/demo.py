@@ -265,3 +265,8 @@ def _discussion(db, consultation, people) -> None:
     for person in people[2:5]:
         if person.user.id != third.author_user_id:
             comments.toggle_vote(db, person, third)
+    # Enough top-level comments for a second page ("load more").
+    views = ["支持，越快越好。", "希望公开费用测算。", "一楼住户的意见也要听。", "建议分单元表决。", "能否先做一个试点单元？"]
+    for n in range(36):
+        person = people[n % len(people)]
+        comments.post_comment(db, person, consultation, body=f"{views[n % len(views)]}（第{n + 1}条）", stance=("for", "neutral", "against")[n % 3])

@@ -71,6 +71,7 @@ def consultation_from_path(request: Request):
 # -- index, feed, open data -----------------------------------------------------------------------
 @view
 def index(request: Request):
+    actor(request)  # the header and the buttons depend on who is looking
     community = community_from_query(request, required=False)
     session = db(request)
     if community is None:
@@ -485,6 +486,7 @@ def comment_report(request: Request):
 
 @view
 def formal_page(request: Request):
+    actor(request)
     meeting = formal.get_meeting(db(request), int(request.path_params["mid"]))
     community = registry.community_by_id(db(request), meeting.community_id)
     return render(request, "consultations/formal.html", formal_context(request, meeting, community))

@@ -204,6 +204,8 @@ def test_missing_things_are_404(app, site):
 def test_propose_validates_and_creates(app, site):
     users, _ids, sessions = site
     client = as_role(app, users, "resident")
+    assert 'href="/consultations/propose?community=home"' in client.get("/consultations/?community=home").text
+    assert 'href="/consultations/propose?community=home"' not in Client(app).get("/consultations/?community=home").text
     bad = client.post_form("/consultations/propose?community=home", {"title": "", "body": "短"})
     assert bad.status_code == 422 and "请填写议题标题" in bad.text and 'aria-invalid="true"' in bad.text
     ok = client.post_form("/consultations/propose?community=home", {"title": "小区绿化补种", "body": "中心花园很多树死了，建议补种。"})
@@ -302,6 +304,9 @@ def test_the_resident_sees_the_answer_to_their_opinion(app, site):
     users, ids, sessions = site
     staff = as_role(app, users, "staff")
     assert staff.post_form(f"/consultations/manage/{ids['council']}/open", {"early_reason": "居民要求提前"}).status_code == 303
+    running = staff.get(f"/consultations/manage/{ids['council']}")
+    assert running.status_code == 200 and 'id="checkin-code"' in running.text
+    assert as_role(app, users, "resident").get(f"/consultations/{ids['council']}").status_code == 200
     assert staff.post_form(f"/consultations/manage/{ids['council']}/close", {"attendance": ""}).status_code == 303
     missing = staff.post_form(f"/consultations/manage/{ids['council']}/answer", {"opinion_id": str(ids["opinion"]), "disposition": "not_adopted", "answer": ""})
     assert missing.status_code == 422 and "请说明理由" in missing.text
