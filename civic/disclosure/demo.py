@@ -109,7 +109,10 @@ def seed(db, demo) -> None:
             "本月收支明细如下，原始凭证存社区居委会备查。如有疑问，可在本页提问或到社区办公室查询。", table, period_start=period.start))
     # 康宁社区 is up to date; 和平社区 published nothing for its last two due months.
     for community, staff_phone, skip_last in ((kangning, "13800000020", 0), (heping, "13800000030", 2)):
-        for period in (due_months[:-skip_last] if skip_last else due_months)[-4:]:
+        covered = (due_months[:-skip_last] if skip_last else due_months)[-4:]
+        if covered:  # their schedules began with the first month shown here
+            services.save_obligation(db, s.actor(street), community, "finance", 1, 10, covered[0].start, True)
+        for period in covered:
             table = _finance_table(rng, period.start.month)
             at(period.end + 6 * DAY, lambda period=period, table=table, community=community, staff_phone=staff_phone: s.publish(
                 staff_phone, admin, community, period.end + 6 * DAY, "finance", f"{community.name}{_month_label(period)}财务收支公开",

@@ -17,7 +17,7 @@ from civic.accounts.models import RoleAssignment
 from civic.disclosure import rules
 from civic.disclosure.models import (Attachment, CategorySetting, Disclosure, DisclosureVersion, Extension, Feedback,
                                      Obligation)
-from civic.i18n import TZ
+from civic.i18n import TZ, _
 from civic.markdown import render_markdown
 from civic.registry.models import Community
 
@@ -186,7 +186,7 @@ def render_version(version: DisclosureVersion, names: str, *, full: bool = False
     body = version.body if full else rules.scrub_text(version.body)
     shown = table if full else rules.public_table(table, names)
     return Rendition(version, title, str(render_markdown(body)), shown, attachments,
-                     rules.version_lines(title, body, shown, [a.title for a in attachments]))
+                     rules.version_lines(title, body, shown, [a.title for a in attachments], _("Title: "), _("Attachment: ")))
 
 
 def my_feedback(db: Session, user_id: int, disclosure_id: int) -> list[Feedback]:

@@ -89,7 +89,8 @@ STATUSES = {
     "scheduled": N_("Scheduled"),
     "in_notice": N_("In notice period"),
     "objections_pending": N_("Objections pending"),
-    "final": N_("Final"),
+    "published": N_("On the board"),
+    "final": N_("Notice period over"),
     "withdrawn": N_("Taken down"),
 }
 
@@ -106,7 +107,7 @@ def disclosure_status(*, published_on: dt.date | None, today: dt.date, notice_en
         return "in_notice"
     if pending_objections:
         return "objections_pending"
-    return "final"
+    return "final" if notice_ends_on is not None else "published"
 
 
 def may_object(*, published_on: dt.date | None, today: dt.date, notice_ends_on: dt.date | None, withdrawn: bool) -> bool:
@@ -333,12 +334,13 @@ def table_as_text(table: Table | None) -> str:
 
 # --- versions: what a diff compares ---------------------------------------------------------------------
 
-def version_lines(title: str, body: str, table: Table | None, attachments: list[str]) -> list[str]:
-    lines = [f"# {title}"] + (body or "").replace("\r\n", "\n").split("\n")
+def version_lines(title: str, body: str, table: Table | None, attachments: list[str],
+                  title_label: str = "Title: ", attachment_label: str = "Attachment: ") -> list[str]:
+    lines = [f"{title_label}{title}"] + (body or "").replace("\r\n", "\n").split("\n")
     if table is not None:
         lines += [""] + [" | ".join(table.columns)] + [" | ".join(row) for row in table.rows]
     if attachments:
-        lines += [""] + [f"📎 {name}" for name in attachments]
+        lines += [""] + [f"{attachment_label}{name}" for name in attachments]
     return lines
 
 

@@ -120,7 +120,7 @@ def test_takedown_never_before_minimum(start, min_days, notice):
     (D(2026, 3, 1), D(2026, 3, 8), D(2026, 3, 8), 2, False, False, "in_notice"),  # the last day is still in
     (D(2026, 3, 1), D(2026, 3, 9), D(2026, 3, 8), 2, False, False, "objections_pending"),
     (D(2026, 3, 1), D(2026, 3, 9), D(2026, 3, 8), 0, False, False, "final"),
-    (D(2026, 3, 1), D(2026, 3, 9), None, 0, False, False, "final"),
+    (D(2026, 3, 1), D(2026, 3, 9), None, 0, False, False, "published"),
     (D(2026, 3, 1), D(2026, 3, 9), None, 0, True, False, "withdrawn"),
 ])
 def test_status(published, today, notice_end, pending, withdrawn, review, expected):
@@ -300,9 +300,9 @@ def test_diff_marks_removed_and_added_lines():
     old = rules.version_lines("低保名单", "第一段", rules.Table(["姓名", "金额"], [["王芳", "820"], ["李强", "640"]]), [])
     new = rules.version_lines("低保名单（更正）", "第一段", rules.Table(["姓名", "金额"], [["王芳", "820"], ["李强", "600"]]), ["名单.pdf"])
     ops = rules.diff_lines(old, new)
-    assert ("removed", "# 低保名单") in ops and ("added", "# 低保名单（更正）") in ops
+    assert ("removed", "Title: 低保名单") in ops and ("added", "Title: 低保名单（更正）") in ops
     assert ("removed", "李强 | 640") in ops and ("added", "李强 | 600") in ops
-    assert ("same", "王芳 | 820") in ops and ("added", "📎 名单.pdf") in ops
+    assert ("same", "王芳 | 820") in ops and ("added", "Attachment: 名单.pdf") in ops
 
 
 @given(old=st.lists(st.text(max_size=5), max_size=12), new=st.lists(st.text(max_size=5), max_size=12))
