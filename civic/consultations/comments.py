@@ -139,7 +139,7 @@ def toggle_vote(db: Session, actor: Actor, comment: Comment) -> bool:
     _resident_in(actor, community)
     if comment.author_user_id == actor.user.id:
         raise Invalid(_("You cannot up-vote your own comment."))
-    if comment.deleted_at is not None or comment.state != "visible":
+    if comment.deleted_at is not None or comment.state != "visible" or not rules.is_open_for_comments(consultation.status):
         raise Conflict(_("This comment can no longer be up-voted."))
     existing = db.execute(select(CommentVote).where(CommentVote.comment_id == comment.id, CommentVote.user_id == actor.user.id)).scalar_one_or_none()
     if existing is not None:

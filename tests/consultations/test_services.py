@@ -347,10 +347,14 @@ def test_edit_history_soft_delete_votes_and_reports(db, world, monkeypatch):
 
 def test_comments_close_with_the_outcome(db, world):
     c = accepted(db, world)
+    written = comments.post_comment(db, world.residents[1], c, body="结果公布前的评论")
     c.status = "decided"
     db.commit()
     with pytest.raises(Conflict):
+        comments.toggle_vote(db, world.residents[0], written)
+    with pytest.raises(Conflict):
         comments.post_comment(db, world.residents[0], c, body="还能评论吗")
+    assert db.scalar(select(func.count()).select_from(Comment)) == 1
 
 
 def test_formal_meetings_called_on_request_with_notice_and_quorum(db, world):
