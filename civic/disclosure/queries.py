@@ -123,7 +123,9 @@ def board(db: Session, community: Community, *, today: dt.date, category: str = 
     pages = max(1, -(-total // page_size))
     page = min(max(page, 1), pages)
     items = list(db.execute(query.order_by(Disclosure.published_on.desc(), Disclosure.number.desc()).limit(page_size).offset((page - 1) * page_size)).scalars())
-    years = sorted({d.year for d in db.execute(select(Disclosure.published_on).where(Disclosure.community_id == community.id, public_filter(today))).scalars()}, reverse=True)
+    first, last = db.execute(select(func.min(Disclosure.published_on), func.max(Disclosure.published_on))
+                             .where(Disclosure.community_id == community.id, public_filter(today))).one()
+    years = list(range(last.year, first.year - 1, -1)) if first and last else []
     return BoardPage(items, total, page, pages, pending_objection_counts(db, [i.id for i in items]), years)
 
 
