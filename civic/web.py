@@ -16,7 +16,8 @@ def db(request: Request) -> Session:
     session = getattr(request.state, "db", None)
     if session is None:
         factories = request.app.state
-        factory = factories.write_sessions if request.method == "POST" else factories.read_sessions
+        writes = request.method == "POST" and not getattr(request.state, "read_only", False)
+        factory = factories.write_sessions if writes else factories.read_sessions
         session = factory()
         request.state.db = session
     return session
@@ -53,17 +54,23 @@ def form(request: Request) -> FormData:
     return getattr(request.state, "form", None) or FormData()
 
 
-def view(handler):
+def view(handler=None, *, writes: bool = True):
     """Write views as plain functions of the request: the form is parsed first, then the handler runs
-    in the thread pool, so blocking database calls never stall the event loop."""
+    in the thread pool, so blocking database calls never stall the event loop. `writes=False` gives a
+    POST a read-only session (for handlers whose writes go through a queue, see castqueue)."""
     from functools import wraps
 
     from starlette.concurrency import run_in_threadpool
 
-    @wraps(handler)
-    async def endpoint(request: Request):
-        if request.method == "POST":
-            await form_data(request)
-        return await run_in_threadpool(handler, request)
+    def decorate(function):
+        @wraps(function)
+        async def endpoint(request: Request):
+            if request.method == "POST":
+                await form_data(request)
+            if not writes:
+                request.state.read_only = True
+            return await run_in_threadpool(function, request)
 
-    return endpoint
+        return endpoint
+
+    return decorate(handler) if handler is not None else decorate

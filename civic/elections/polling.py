@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civic import audit, clock
-from civic.elections import board, messages, rules
+from civic.elections import board, castqueue, messages, rules
 from civic.elections.models import Ballot, BoardEntry, Box, Candidate, Election, PaperDraft, Proxy, RollEntry, RollMark, Round, Section
 from civic.elections.roll import entry_for, roll_count
 from civic.elections.setup import advance, board_rules, config_of, require_status
@@ -108,8 +108,12 @@ def ballot_problems(ballot: dict, sections: list[dict]) -> dict[str, str]:
     return {sid: messages.ballot_error(code) for sid, code in rules.validate_ballot(ballot, sections).items()}
 
 
-def cast_online(db: Session, actor: Actor, election: Election, community: Community, round_: Round, ballot: dict) -> str:
-    """A registered voter casts an online ballot; returns the tracking code shown as a receipt."""
+def cast_online(db: Session, actor: Actor, election: Election, community: Community, round_: Round, ballot: dict,
+                *, writer: "castqueue.CastQueue | None" = None) -> str:
+    """A registered voter casts an online ballot; returns the tracking code shown as a receipt.
+
+    With `writer`, `db` is only read: the cast is handed to the group-commit writer (castqueue) and this
+    returns once it is committed. Without, it is written and committed in `db` (tests, the simulator)."""
     ensure_permission(actor, "elections:ballot:cast", community)
     if not election.online_enabled:
         raise Conflict(_("Online voting is not used in this election; vote at your polling station."))
@@ -128,19 +132,23 @@ def cast_online(db: Session, actor: Actor, election: Election, community: Commun
     if problems:
         raise BallotInvalid(problems)
     content = rules.canonical_ballot(ballot, sections)
-    code = tracking_code()
-    locked = _lock_round(db, round_.id)
-    if locked.status != "open":
+    cast = castqueue.Cast(round_.id, entry.id, board.canon(content).decode(), tracking_code(), coarse_day(clock.now()))
+    if writer is None:
+        castqueue.write_casts(db, [cast])
+        if cast.outcome == "ok":
+            db.commit()
+        else:
+            db.rollback()
+    else:
+        db.rollback()  # end the read transaction before waiting for the writer
+        cast.outcome = writer.submit(cast)
+    if cast.outcome == "duplicate":
+        raise Conflict(_("You have already voted in this round. Each voter has one ballot."))
+    if cast.outcome == "closed":
         raise Conflict(_("Voting in this round is closed."))
-    try:
-        db.execute(insert(RollMark).values(round_id=round_.id, roll_entry_id=entry.id, channel="online", day=coarse_day(clock.now())))
-    except IntegrityError as error:
-        db.rollback()
-        raise Conflict(_("You have already voted in this round. Each voter has one ballot.")) from error
-    db.execute(insert(Ballot).values(round_id=round_.id, id=random_id(), content=board.canon(content).decode()))
-    _append(db, locked, "online", tracking_code=code)
-    db.commit()
-    return code
+    if cast.outcome != "ok":
+        raise Conflict(_("Your ballot could not be stored; nothing was recorded. Please try again."))
+    return cast.tracking_code
 
 
 def has_voted(db: Session, round_: Round, entry: RollEntry | None) -> bool:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from civic.elections import charts, forms, messages, nominations as nominations_service, polling, queries, roll
+from civic.elections import castqueue, charts, forms, messages, nominations as nominations_service, polling, queries, roll
 from civic.elections.models import Candidate, Election, Round
 from civic.elections.setup import board_rules
 from civic.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
@@ -261,7 +261,7 @@ def _ballot_context(election, community, round_, **extra) -> dict:
     return base(election, community, round=round_, sections=sections, **extra)
 
 
-@view
+@view(writes=False)
 def ballot(request: Request):
     session = db(request)
     election, community = load_election(request)
@@ -287,7 +287,9 @@ def ballot(request: Request):
         return render(request, "elections/ballot_review.html", _ballot_context(
             election, community, round_, ballot=ballot_, choices=choices, names=names))
     try:
-        code = polling.cast_online(session, who, election, community, round_, ballot_)
+        # This view only reads; the cast goes to the group-commit writer (see castqueue).
+        code = polling.cast_online(session, who, election, community, round_, ballot_,
+                                   writer=castqueue.for_sessions(request.app.state.write_sessions))
     except polling.BallotInvalid as error:
         session.rollback()
         return render(request, "elections/ballot.html", _ballot_context(election, community, round_, choices=choices, problems=error.problems),
