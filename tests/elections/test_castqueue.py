@@ -1,0 +1,65 @@
+"""Group commit: many threads casting through the writer, duplicates included, on SQLite and PostgreSQL."""
+import json
+import threading
+
+from sqlalchemy import func, select
+
+from civic import clock
+from civic.db import make_sessionmaker
+from civic.elections import board, castqueue, polling
+from civic.elections.models import Ballot, Election, Round, RollMark
+from civic.errors import Conflict
+from civic.registry.models import Community
+from civic.security import load_actor
+from tests.elections.factories import election_at_polling
+from tests.helpers import make_community, make_resident, make_user
+
+
+def test_every_voter_once_whatever_the_threads(db, engine):
+    community = make_community(db)
+    people = [make_resident(db, community, name=f"投票人{i}", age=30 + i % 40) for i in range(24)]
+    committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)
+    user_ids = [make_user(db, resident=p, password=None).id for p in people]
+    election, round_ = election_at_polling(db, committee, community)
+    ids = (election.id, community.id, round_.id)
+    sections = polling.sections_of(round_)
+    writer = castqueue.CastQueue(make_sessionmaker(engine, write=True))
+    codes, refused, errors = [], [], []
+    lock = threading.Lock()
+
+    def voter(user_id: int):
+        for _attempt in range(4):
+            with make_sessionmaker(engine)() as reader:
+                who = load_actor(reader, user_id)
+                ballot = {s["id"]: {"approve": [s["candidates"][user_id % len(s["candidates"])]["id"]], "oppose": [], "write_in": []} for s in sections}
+                try:
+                    with clock.frozen(election.polling_day):
+                        code = polling.cast_online(reader, who, reader.get(Election, ids[0]), reader.get(Community, ids[1]),
+                                                   reader.get(Round, ids[2]), ballot, writer=writer)
+                    with lock:
+                        codes.append(code)
+                except Conflict:
+                    with lock:
+                        refused.append(user_id)
+                except Exception as error:  # anything else is a bug
+                    with lock:
+                        errors.append(repr(error))
+
+    threads = [threading.Thread(target=voter, args=(uid,)) for uid in user_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors[:3]
+    assert len(codes) == 24 and len(set(codes)) == 24 and len(refused) == 24 * 3
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(RollMark)) == 24
+    assert db.scalar(select(func.count()).select_from(Ballot)) == 24
+    round_ = db.get(Round, ids[2])
+    with clock.frozen(election.polling_day):
+        polling.close_polling(db, committee, db.get(Election, ids[0]), db.get(Community, ids[1]), round_, {"box-1": 0})
+    polling.close_round(db, committee, db.get(Election, ids[0]), db.get(Community, ids[1]), round_)
+    ok, _recount, problems = board.verify(json.loads(round_.board))
+    assert ok, problems
+    online = [e["tracking_code"] for e in json.loads(round_.board)["entries"] if e["kind"] == "online"]
+    assert sorted(online) == sorted(codes)
