@@ -7,6 +7,7 @@ def _module() -> Module:
     from civic.disclosure import services as s
     from civic.disclosure.admin import admin_routes
     from civic.disclosure.demo import seed
+    from civic.disclosure.scale import scale_seed
     from civic.disclosure.views import routes
 
     return Module(
@@ -26,6 +27,7 @@ def _module() -> Module:
             s.SCHEDULE: {"street_supervisor"},
         },
         seed=seed,
+        scale_seed=scale_seed,
     )
 
 
