@@ -149,6 +149,8 @@ def toggle_vote(db: Session, actor: Actor, comment: Comment) -> bool:
         db.add(CommentVote(comment_id=comment.id, user_id=actor.user.id))
         delta = 1
     db.execute(update(Comment).where(Comment.id == comment.id).values(upvotes=Comment.upvotes + delta))
+    audit.record(db, "consultations.comment.vote" if delta > 0 else "consultations.comment.unvote", actor=actor,
+                 target=f"comment:{comment.id}", community_id=community.id)
     db.commit()
     db.refresh(comment)
     return delta > 0

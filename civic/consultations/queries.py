@@ -88,6 +88,9 @@ def detail(db: Session, consultation: Consultation, user_id: int | None) -> Deta
     speakers = list(db.execute(select(Speaker).options(joinedload(Speaker.signup)).where(Speaker.consultation_id == cid).order_by(Speaker.position)).scalars())
     formal = list(db.execute(select(FormalItem, FormalMeeting).join(FormalMeeting, FormalMeeting.id == FormalItem.meeting_id)
                              .where(FormalItem.consultation_id == cid).order_by(FormalItem.id)).all())
+    if consultation.form == "hearing":  # C8: proposer → stakeholders → other representatives → experts, each in request order
+        speakers.sort(key=lambda s: (rules.speaking_rank(s.signup.kind, s.signup.user_id is not None and s.signup.user_id == consultation.proposer_user_id),
+                                     s.position))
     result = Detail(consultation, community, items, attachments, signups, opinions, updates, speakers, [tuple(r) for r in formal])
     if user_id:
         result.my_signup = next((s for s in signups if s.user_id == user_id), None)

@@ -318,3 +318,25 @@ def test_the_resident_sees_the_answer_to_their_opinion(app, site):
     assert "停车位划线" in notifications and "部分采纳" in notifications
     page = resident.get(f"/consultations/{ids['council']}").text
     assert "保留一个访客车位" in page and f'id="opinion-{ids["opinion"]}"' in page
+
+
+def test_staff_attach_background_material_and_remind_participants(app, site):
+    users, ids, sessions = site
+    staff = as_role(app, users, "staff")
+    url = f"/consultations/manage/{ids['council']}/attachment"
+    refused = staff.post_form(url, {"title": "程序"}, files={"file": ("setup.exe", b"MZ\x90\x00", "application/octet-stream")})
+    assert refused.status_code == 422 and 'role="alert"' in refused.text and "pdf" in refused.text
+    fake = staff.post_form(url, {"title": "假PDF"}, files={"file": ("plan.pdf", b"<html>not a pdf</html>", "application/pdf")})
+    assert fake.status_code == 422
+    ok = staff.post_form(url, {"title": "划线方案图"}, files={"file": ("方案.pdf", b"%PDF-1.4\n% demo\n", "application/pdf")})
+    assert ok.status_code == 303
+    page = Client(app).get(f"/consultations/{ids['council']}").text
+    link = re.search(r'href="(/consultations/attachments/\d+)">划线方案图', page)
+    assert link
+    download = Client(app).get(link.group(1))
+    assert download.status_code == 200 and download.content.startswith(b"%PDF")
+    assert download.headers["x-content-type-options"] == "nosniff" and "attachment" in download.headers["content-disposition"]
+    reminded = staff.post_form(f"/consultations/manage/{ids['council']}/remind", {})
+    assert reminded.status_code == 303
+    notes = as_role(app, users, "resident").get("/me/notifications").text
+    assert "提醒" in notes and "停车位划线" in notes

@@ -390,3 +390,26 @@ def test_formal_meetings_called_on_request_with_notice_and_quorum(db, world):
                                                           "representative_members": 4}, today=TODAY)
     with pytest.raises(Forbidden):
         formal.call_meeting(db, world.actor(world.users.other_staff), world.home, base, today=TODAY)
+
+
+def test_hearing_speakers_follow_the_configured_order(db, world):
+    r = world.residents
+    c = services.propose_topic(db, r[0], world.home, title="收费听证", body="拟调整停车收费标准，举行听证。")
+    services.decide_topic(db, world.staff, c, verdict="accept", form="hearing")
+    services.plan(db, world.staff, c, plan_values(seats=15))
+    services.add_agenda_item(db, world.staff, c, title="陈述", minutes=30, description="")
+    services.announce(db, world.staff, c, today=TODAY)
+    for person in r[:4]:
+        services.sign_up(db, person, c, today=TODAY)
+    expert = services.register_participant(db, world.staff, c, name="李工", kind="expert")
+    company = services.register_participant(db, world.staff, c, name="物业公司", kind="stakeholder")
+    services.select_representatives(db, world.staff, c, method="lot")
+    services.open_meeting(db, world.staff, c, today=MEETING)
+    signups = {s.name: s for s in db.execute(select(Signup).where(Signup.consultation_id == c.id)).scalars()}
+    for s in signups.values():
+        services.staff_check_in(db, world.staff, c, s.id)
+    for name in ("李工", "居民02", "物业公司", "居民00"):  # asked in this order
+        services.add_speaker(db, world.staff, c, signups[name].id)
+    order = [s.signup.name for s in queries.detail(db, c, None).speakers]
+    assert order == ["居民00", "物业公司", "居民02", "李工"]  # proposer, stakeholder, representative, expert
+    assert expert.id and company.id
