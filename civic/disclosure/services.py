@@ -25,7 +25,7 @@ from civic.disclosure.holidays import CHINA
 from civic.disclosure.models import (Attachment, CategorySetting, Disclosure, DisclosureVersion, Extension, Feedback,
                                      Obligation, OverdueNotice)
 from civic.errors import Conflict, Invalid, NotFound
-from civic.i18n import _, translations
+from civic.i18n import _, format_date, translations
 from civic.markdown import plain_text
 from civic.notify import notify
 from civic.registry.models import Community, StreetOffice
@@ -412,7 +412,7 @@ def withdraw(db: Session, actor: Actor, disclosure_id: int, reason: str, today: 
     earliest = rules.earliest_takedown(item.display_from or item.published_on, int(r["disclosure.min_display_days"]), item.notice_ends_on)
     if today < earliest:
         raise Conflict(_("This notice must stay up for at least %(days)s days: it can be taken down from %(date)s.",
-                         days=r["disclosure.min_display_days"], date=earliest.isoformat()))
+                         days=r["disclosure.min_display_days"], date=format_date(earliest, "long")))
     if queries.pending_objection_counts(db, [item.id]).get(item.id):
         raise Conflict(_("Answer every objection before taking the notice down."))
     reason = (reason or "").strip()
@@ -446,7 +446,7 @@ def _check_open_for(item: Disclosure, kind: str, today: dt.date) -> None:
         if item.notice_ends_on is None:
             raise Conflict(_("This notice has no notice period; you can ask a question about it instead."))
         raise Conflict(_("The notice period ended on %(date)s; objections are no longer taken. You can still ask a question.",
-                         date=item.notice_ends_on.isoformat()))
+                         date=format_date(item.notice_ends_on, "long")))
 
 
 def file_feedback(db: Session, actor: Actor, disclosure_id: int, kind: str, text: str, today: dt.date | None = None) -> Feedback:

@@ -245,7 +245,7 @@ def test_take_down_only_after_fifteen_days_and_answers(world, db):
     services.file_feedback(db, world.actor("resident"), item.id, "objection", "名单中有人不符合条件。", today=MONDAY)
     with pytest.raises(Conflict) as early:
         services.withdraw(db, world.actor("staff"), item.id, "公示期满", today=MONDAY + dt.timedelta(days=15))
-    assert "2026-03-18" in early.value.message
+    assert "2026年3月18日" in early.value.message
     with pytest.raises(Conflict):  # objection unanswered
         services.withdraw(db, world.actor("staff"), item.id, "公示期满", today=MONDAY + dt.timedelta(days=16))
     pending = db.execute(select(Feedback)).scalar_one()
