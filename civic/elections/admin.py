@@ -29,7 +29,7 @@ DONE = {
     "created": N_("The election was set up."),
     "generate-roll": N_("The voter list was generated from the registry."),
     "publish-roll": N_("The voter list was published."),
-    "open-nominations": N_("Nominations are open; the voter list is frozen."),
+    "open-nominations": N_("Nominations are open."),
     "build-candidates": N_("The preliminary candidate list was built."),
     "publish-candidates": N_("The candidate list was published."),
     "polling": N_("Polling is open."),

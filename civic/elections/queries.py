@@ -270,7 +270,7 @@ def result_view(db: Session, election: Election, round_: Round) -> dict | None:
             state = "elected" if person in outcome["elected"] else ("tied" if person in outcome["tied"] else "")
             rows.append({"person": person, "name": person_name(person, names), "votes": votes, "state": state,
                          "number": number if not person.startswith("write:") else None, "write_in": person.startswith("write:"),
-                         "share": (votes * 1000 // returned) / 10 if returned else 0})
+                         "share": per_mille(votes, returned) / 10})
         out_sections.append({"id": section["id"], "title": section["title"], "seats": section["seats"], "rows": rows,
                              "invalid": outcome["invalid"], "unfilled": outcome["unfilled"],
                              "elected": [person_name(p, names) for p in outcome["elected"]],
@@ -289,8 +289,13 @@ def result_view(db: Session, election: Election, round_: Round) -> dict | None:
     registered = result["registered"]
     return {"result": result, "sections": out_sections, "warnings": warnings, "registered": registered, "returned": returned,
             "issued": result["issued"], "valid": result["valid"],
-            "turnout": (returned * 1000 // registered) / 10 if registered else 0,
+            "turnout": per_mille(returned, registered) / 10,
             "signatories": json.loads(round_.signatories or "{}")}
+
+
+def per_mille(part: int, whole: int) -> int:
+    """part/whole in tenths of a percent, rounded half up, in integers."""
+    return (part * 2000 + whole) // (2 * whole) if whole else 0
 
 
 def boxes(db: Session, round_: Round) -> list[Box]:
