@@ -326,7 +326,7 @@ def moderation(request: Request):
 @view
 def moderate(request: Request):
     comment = comments.get_comment(db(request), int(request.path_params["comment_id"]))
-    consultation, community = comments._comment_community(db(request), comment)
+    consultation, community = comments.comment_community(db(request), comment)
     ensure_permission(actor(request), "consultations:comment:moderate", community)
     clean, errors = forms.moderation(form(request))
     try:

@@ -50,7 +50,7 @@ def get_comment(db: Session, comment_id: int) -> Comment:
     return comment
 
 
-def _comment_community(db: Session, comment: Comment) -> tuple[Consultation, Community]:
+def comment_community(db: Session, comment: Comment) -> tuple[Consultation, Community]:
     consultation = get_consultation(db, comment.consultation_id)
     return consultation, community_of(db, consultation)
 
@@ -101,7 +101,7 @@ def post_comment(db: Session, actor: Actor, consultation: Consultation, *, body:
 
 
 def _own_comment(db: Session, actor: Actor, comment: Comment) -> Consultation:
-    consultation, community = _comment_community(db, comment)
+    consultation, community = comment_community(db, comment)
     ensure_permission(actor, "consultations:comment:post", community)
     if comment.author_user_id != actor.user.id:
         raise Forbidden(_("Only the author can change a comment."))
@@ -134,7 +134,7 @@ def delete_comment(db: Session, actor: Actor, comment: Comment) -> None:
 
 
 def toggle_vote(db: Session, actor: Actor, comment: Comment) -> bool:
-    consultation, community = _comment_community(db, comment)
+    consultation, community = comment_community(db, comment)
     ensure_permission(actor, "consultations:comment:vote", community)
     _resident_in(actor, community)
     if comment.author_user_id == actor.user.id:
@@ -157,7 +157,7 @@ def toggle_vote(db: Session, actor: Actor, comment: Comment) -> bool:
 
 
 def report_comment(db: Session, actor: Actor, comment: Comment, *, reason: str, details: str = "") -> None:
-    consultation, community = _comment_community(db, comment)
+    consultation, community = comment_community(db, comment)
     ensure_permission(actor, "consultations:comment:report", community)
     if reason not in rules.REPORT_REASONS:
         raise Invalid(_("Choose one of the options."), field="reason")
@@ -182,7 +182,7 @@ def report_comment(db: Session, actor: Actor, comment: Comment, *, reason: str, 
 
 def moderate_comment(db: Session, actor: Actor, comment: Comment, *, action: str, reason: str) -> None:
     """A moderator hides a comment or restores it, with the reason kept in the audit log."""
-    consultation, community = _comment_community(db, comment)
+    consultation, community = comment_community(db, comment)
     ensure_permission(actor, "consultations:comment:moderate", community)
     if len(reason.strip()) < 2:
         raise Invalid(_("Give the reason for the audit log."), field="reason")

@@ -12,8 +12,8 @@ from starlette.routing import Route
 from civic.consultations import comments, formal, forms, queries, rules, services
 from civic.consultations.models import AgendaItem, Attachment, Consultation
 from civic.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from civic.i18n import N_, _
-from civic.markdown import render_markdown
+from civic.i18n import N_, _, lang_tag
+from civic.markdown import plain_text, render_markdown
 from civic.registry import queries as registry
 from civic.security import can, ensure_permission
 from civic.templating import is_htmx, render
@@ -98,15 +98,10 @@ def feed(request: Request):
     base = str(request.base_url).rstrip("/")
     updated = max((r.created_at for r in rows), default=None)
     body = request.app.state.templates.get_template("consultations/feed.xml").render(
-        community=community, rows=rows, base=base, updated=updated, rules=rules, plain=_plain,
+        community=community, rows=rows, base=base, updated=updated, rules=rules, plain=lambda text: plain_text(text, 400),
+        lang_tag=lang_tag(),
     )
     return Response(body, media_type="application/atom+xml; charset=utf-8")
-
-
-def _plain(text: str) -> str:
-    from civic.markdown import plain_text
-
-    return plain_text(text, 400)
 
 
 @view
@@ -420,7 +415,7 @@ def comment_page(request: Request):
 def comment_edit(request: Request):
     comment = comment_from_path(request)
     who = actor(request)
-    consultation, community = comments._comment_community(db(request), comment)
+    consultation, community = comments.comment_community(db(request), comment)
     ensure_permission(who, "consultations:comment:post", community)
     ctx = {"comment": comment, "c": consultation, "errors": {}, "body": comment.body, "versions": queries.versions(db(request), comment)}
     if request.method == "GET":
@@ -468,7 +463,7 @@ def comment_vote(request: Request):
 def comment_report(request: Request):
     comment = comment_from_path(request)
     who = actor(request)
-    consultation, community = comments._comment_community(db(request), comment)
+    consultation, community = comments.comment_community(db(request), comment)
     ensure_permission(who, "consultations:comment:report", community)
     ctx = {"comment": comment, "c": consultation, "errors": {}, "values": {}, "rules": rules}
     if request.method == "GET":
