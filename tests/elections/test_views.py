@@ -15,6 +15,7 @@ from civic import clock
 from civic.db import make_sessionmaker
 from civic.elections import board, setup
 from civic.elections.models import Candidate, Election, Nomination, RollEntry, Round
+from civic.registry.models import Community, Resident
 from civic.rulesconfig.services import current_rules
 from tests.helpers import Client, make_community, make_resident, make_user
 
@@ -306,3 +307,58 @@ def test_csrf_refused_on_an_elections_post(app, world):
     assert response.status_code == 403
     with sessions() as db:
         assert db.execute(select(Election)).first() is None
+
+
+def test_proxies_registered_refused_published_and_used_at_the_station(app, world):
+    """E24 through the pages: three authorisations for one proxy, the fourth refused with the reason; the
+    list is published; at the station the proxy collects the principal's ballot (and only the proxy)."""
+    from civic.elections import nominations, polling
+    from civic.security import load_actor
+
+    sessions, users, schedule = world
+    committee, staff = client_for(app, users["committee"]), client_for(app, users["staff"])
+    with clock.frozen(schedule["roll_published_on"] - dt.timedelta(days=1)):
+        location(committee.post_form("/elections/manage/new?community=home", {
+            "title": "委托测试", "purpose": "general", "mode": "all-voters", "polling_day": D.isoformat(),
+            "seat_chair": "1", "seat_vice": "1", "seat_member": "3", "online_enabled": "1"}))
+        eid = election_row(sessions).public_id
+        location(committee.post_form(f"/elections/manage/{eid}/step/generate-roll"))
+    with clock.frozen(schedule["roll_published_on"]):
+        location(committee.post_form(f"/elections/manage/{eid}/step/publish-roll"))
+        proxies_url = f"/elections/manage/{eid}/proxies"
+        for principal in ("选民01", "选民02", "选民03"):
+            location(staff.post_form(proxies_url, {"principal": principal, "holder": "选民00", "reason": "外出务工，选举日不在本地"}))
+        refused = staff.post_form(proxies_url, {"principal": "选民04", "holder": "选民00", "reason": "外出务工，选举日不在本地"})
+        assert refused.status_code == 422 and "3 authorisations" in refused.text and "E24" in refused.text
+        assert staff.post_form(proxies_url, {"principal": "选民05", "holder": "无此人", "reason": "外出"}).status_code == 422
+        listed = Client(app).get(f"/elections/{eid}")
+        assert listed.text.count("<td>选民00</td>") == 3
+    with sessions() as db:  # the rest of the way to polling, through the services
+        election = db.execute(select(Election)).scalars().one()
+        community = db.get(Community, election.community_id)
+        actor = load_actor(db, users["committee"].id)
+        with clock.frozen(schedule["nominations_open_on"]):
+            nominations.open_nominations(db, actor, election, community)
+            residents = [db.get(Resident, e.resident_id) for e in db.execute(select(RollEntry).where(
+                RollEntry.election_id == election.id).order_by(RollEntry.id)).scalars()][10:18]
+            sections = {s.key: s for s in db.execute(select(setup.Section).where(setup.Section.election_id == election.id)).scalars()}
+            for key, resident in zip(["chair", "chair", "vice", "vice", "member", "member", "member", "member"], residents):
+                nomination = nominations.party_nomination(db, actor, election, community, sections[key], resident)
+                nominations.answer_nomination(db, actor, election, community, nomination, True)
+                nominations.review_nomination(db, actor, election, community, nomination, True, "")
+            nominations.build_candidate_list(db, actor, election, community)
+        with clock.frozen(schedule["candidates_published_on"]):
+            nominations.publish_candidates(db, actor, election, community)
+        with clock.frozen(D):
+            polling.open_polling(db, actor, election, community, [{"kind": "station", "name": "第一投票站"}])
+    entries = roll_ids(sessions, election.id)
+    station = f"/elections/manage/{eid}/rounds/1/boxes/box-1"
+    with clock.frozen(D):
+        page = staff.get(station + "?q=选民02")
+        assert "Issue to the proxy 选民00" in page.text
+        assert staff.post_form(station + "/issue", {"voter": entries["选民02"], "proxy": entries["选民09"]}).status_code == 422
+        location(staff.post_form(station + "/issue", {"voter": entries["选民02"], "proxy": entries["选民00"], "q": "选民02"}))
+        assert "has already received or cast a ballot" in staff.get(station + "?q=选民02").text
+        voter = client_for(app, users["voters"][3])  # 选民03 authorised a proxy: no online ballot
+        page = voter.get(f"/elections/{eid}/rounds/1/ballot")
+        assert "your proxy votes for you" in page.text, page.text.split("<main", 1)[1][:800]
