@@ -10,6 +10,7 @@ the commit returned. A tracking code is never shown for a ballot that is not dur
 from __future__ import annotations
 
 import queue
+import random
 import threading
 from dataclasses import dataclass, field
 
@@ -87,6 +88,8 @@ class CastQueue:
                     batch.append(self.pending.get_nowait())
                 except queue.Empty:
                     break
+            # Written in random order: neither row order nor chain order follows arrival within a batch.
+            _shuffle(batch)
             by_round: dict[int, list[Cast]] = {}
             for cast in batch:
                 by_round.setdefault(cast.round_id, []).append(cast)
@@ -108,6 +111,7 @@ class CastQueue:
                 cast.done.set()
 
 
+_shuffle = random.SystemRandom().shuffle
 _QUEUES: dict[int, CastQueue] = {}
 _QUEUES_LOCK = threading.Lock()
 

@@ -161,6 +161,9 @@ class Round(Base):
     kind: Mapped[str] = mapped_column(String(20), default="regular")  # regular | runoff | tiebreak
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | counting | closed | published
     sections: Mapped[str] = mapped_column(Text)  # the board's "sections" (JSON), fixed when the round opens
+    # The board's "election" object (JSON), fixed when the round opens: a later rename of the community or
+    # the title must not change the chain's genesis.
+    election_header: Mapped[str | None] = mapped_column(Text)
     registered: Mapped[int] = mapped_column(Integer, default=0)
     head: Mapped[str] = mapped_column(String(64))
     entries: Mapped[int] = mapped_column(Integer, default=0)

@@ -155,7 +155,6 @@ def review_nomination(db: Session, actor: Actor, election: Election, community: 
 
 def open_nominations(db: Session, actor: Actor, election: Election, community: Community) -> None:
     require_status(election, "roll")
-    election.roll_frozen = True  # objections are decided by now; the roll no longer changes
     advance(db, actor, election, "nomination", community)
     db.commit()
 

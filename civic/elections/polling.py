@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,9 @@ from civic.security import Actor, ensure_permission
 
 
 def board_election(election: Election, community: Community, round_: Round) -> dict:
+    """The board's "election" object: as stored when the round opened (older rounds: rebuilt)."""
+    if round_.election_header:
+        return json.loads(round_.election_header)
     return {"id": election.public_id, "community": community.name, "title": election.title, "round": round_.number,
             "registered_voters": round_.registered, "rules": board_rules(election)}
 
@@ -51,7 +54,9 @@ def _create_round(db: Session, election: Election, community: Community, number:
                    registered=roll_count(db, election, base_only=True), head="", entries=0)
     db.add(round_)
     db.flush()
-    round_.head = board.genesis(board_election(election, community, round_), sections)
+    header = board_election(election, community, round_)
+    round_.election_header = json.dumps(header, ensure_ascii=False)
+    round_.head = board.genesis(header, sections)
     for index, spec in enumerate(boxes, start=1):
         kind_ = spec.get("kind", "station")
         name = (spec.get("name") or "").strip() or _("Polling station %(n)s", n=index)
@@ -68,6 +73,12 @@ def open_polling(db: Session, actor: Actor, election: Election, community: Commu
     require_status(election, "candidates")
     if not boxes:
         raise Invalid(_("Set up at least one polling station: paper ballots are always available."), field="boxes")
+    from civic.elections.models import Objection
+
+    pending = db.scalar(select(func.count()).select_from(Objection).where(Objection.election_id == election.id, Objection.status == "pending"))
+    if pending:
+        raise Conflict(_("%(n)s objections to the voter list are still undecided; decide them before polling opens (E16).", n=pending))
+    election.roll_frozen = True  # the roll used for polling never changes again
     round_ = _create_round(db, election, community, 1, "regular", _formal_sections(db, election), boxes)
     advance(db, actor, election, "polling", community)
     audit.record(db, "elections.round.open", actor=actor, target=f"election:{election.public_id}:round:1", community_id=community.id,
@@ -334,7 +345,19 @@ def close_round(db: Session, actor: Actor, election: Election, community: Commun
     audit.record(db, "elections.round.close", actor=actor, target=f"round:{round_.id}", community_id=community.id,
                  data={"head": document["head"], "returned": document["result"]["returned"], "valid": document["result"]["valid"]})
     db.commit()
+    reorder_anonymous_tables(db)
     return document["result"]
+
+
+def reorder_anonymous_tables(db: Session) -> None:
+    """PostgreSQL keeps rows in insertion order on disk, so a plain SELECT (or pg_dump) would list ballots and
+    roll marks in casting order. Rewriting both tables in primary-key order (random ballot keys; roll marks
+    by voter) removes that order once polling has closed. SQLite's WITHOUT ROWID tables never have it."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    db.execute(text("CLUSTER elections_ballot USING pk_elections_ballot"))
+    db.execute(text("CLUSTER elections_mark USING pk_elections_mark"))
+    db.commit()
 
 
 def publish_round(db: Session, actor: Actor, election: Election, community: Community, round_: Round, signatories: dict[str, str]) -> None:

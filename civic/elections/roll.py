@@ -106,7 +106,7 @@ def entry_for(db: Session, election: Election, resident_id: int | None) -> RollE
 def file_objection(db: Session, actor: Actor, election: Election, community: Community, *, kind: str, subject: Resident, reason: str) -> Objection:
     """E16: within the objection window, anyone on the community's side may object; staff may file for a resident."""
     ensure_permission(actor, "elections:objection:file", community)
-    require_status(election, "roll")
+    require_status(election, "roll", "nomination")  # the objection window (E16) overlaps the nominations
     today = _today()
     if election.objections_close_on and today > election.objections_close_on:
         raise Conflict(_("Objections to the voter list closed on %(date)s.", date=election.objections_close_on.isoformat()))

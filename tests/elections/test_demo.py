@@ -40,10 +40,10 @@ def _rounds(db, election):
     return list(db.execute(select(Round).where(Round.election_id == election.id).order_by(Round.number)).scalars())
 
 
-def test_demo_loads_quickly_and_once(demo_db):
-    _url, sessions, loaded, seconds = demo_db
+def test_demo_loads_once(demo_db):
+    # (How long it takes is measured by bench/, never asserted in a test.)
+    _url, sessions, loaded, _seconds = demo_db
     assert loaded is not None
-    assert seconds < 30
     with sessions() as db:
         assert demo_district.load(db) is None  # safe to run twice
 
