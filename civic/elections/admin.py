@@ -175,8 +175,11 @@ def dashboard_context(request: Request, election: Election, community: Community
     candidates = queries.candidates_by_section(session, election)
     built = any(cs for _s, cs in candidates)
     noms = queries.nominations(session, election)
+    step_index = STEPS.index(election.status)
+    if election.status == "polling" and rounds and rounds[-1].status != "open":
+        step_index = STEPS.index("counting")  # polling closed: the count is under way
     context = base(
-        election, community, steps=[(s, messages.status_label(s)) for s in STEPS], step_index=STEPS.index(election.status),
+        election, community, steps=[(s, messages.status_label(s)) for s in STEPS], step_index=step_index,
         schedule=queries.schedule(election), sections=queries.sections(session, election), roll_count=roll.roll_count(session, election),
         roll_summary=queries.roll_summary(session, election), nominations=noms, candidates=candidates, built=built,
         margin=nominations_service.margin_problems(session, election) if built and election.status == "nomination" else [],

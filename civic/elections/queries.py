@@ -49,7 +49,7 @@ def schedule(election: Election) -> list[dict]:
             continue
         out.append({"field": field, "label": messages.step(STEP_OF[field]), "date": day,
                     "when": "past" if day < today else ("today" if day == today else "future")})
-    return out
+    return sorted(out, key=lambda row: row["date"])
 
 
 def candidates(db: Session, election: Election, *, formal_only: bool = False) -> list[Candidate]:

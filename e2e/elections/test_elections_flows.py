@@ -268,6 +268,9 @@ def test_vote_count_publish_and_runoff(new_page, js, sign_in):
     committee.goto(f"/elections/manage/{eid}")
     committee.fill("#f-returned-box-1", "6")
     submit(committee, "form[action$='/close-polling'] button")
+    check_a11y(committee, js)
+    if js:
+        screenshot(committee, "elections-dashboard")
     count_url = f"/elections/manage/{eid}/rounds/1/boxes/box-1/count"
     official.goto(count_url)
     check_a11y(official, js)
