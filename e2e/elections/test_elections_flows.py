@@ -225,6 +225,10 @@ def test_vote_count_publish_and_runoff(new_page, js, sign_in):
     voter.locator("#sec-vice input[value=oppose]").nth(1).check()
     if js:
         screenshot(voter, "elections-ballot")
+        voter.set_viewport_size({"width": 360, "height": 740})  # an old phone
+        check_a11y(voter, js)
+        screenshot(voter, "elections-ballot-phone")
+        voter.set_viewport_size({"width": 1200, "height": 900})
     submit(voter, "form.ballot button[type=submit]")
     check_a11y(voter, js)
     if js:
