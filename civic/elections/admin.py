@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from civic.elections import forms, messages, nominations as nominations_service, polling, queries, roll, setup
 from civic.elections.models import MODES, PURPOSES, Election, Round, Signature
-from civic.errors import DomainError, Invalid, NotFound
+from civic.errors import DomainError, NotFound
 from civic.i18n import N_, _
 from civic.registry import queries as registry_queries
 from civic.registry.models import Community

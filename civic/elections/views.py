@@ -3,7 +3,6 @@ nominations, the online ballot with its confirmation step and receipt, results, 
 announcement and ballot, and the public board (board.json, head, tracking-code lookup)."""
 from __future__ import annotations
 
-import json
 import re
 
 from starlette.requests import Request
@@ -18,7 +17,7 @@ from civic.i18n import N_, _
 from civic.markdown import render_markdown
 from civic.registry import queries as registry_queries
 from civic.registry.models import Community
-from civic.security import Actor, can, ensure_permission
+from civic.security import Actor, ensure_permission
 from civic.templating import render
 from civic.web import actor, db, form, redirect, view
 
