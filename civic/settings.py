@@ -34,7 +34,7 @@ VARIABLES = {
     "CIVIC_REDIS_URL": "redis://… to share login rate limits across workers; default in-process memory",
     "CIVIC_HTTPS": "1 when served behind HTTPS: secure cookies and HSTS",
     "CIVIC_DEFAULT_LOCALE": "zh_CN (default) or en",
-    "CIVIC_LOGIN_LIMIT": "login attempts allowed per account and per IP, e.g. '10/15minutes'",
+    "CIVIC_LOGIN_LIMIT": "failed logins allowed per account (an IP may fail 5x as often), e.g. 10/15minutes",
     "CIVIC_SESSION_HOURS": "hours a session lasts without activity; default 12",
     "CIVIC_ASSIST_MINUTES": "minutes an assisted-mode session lasts; default 30",
     "CIVIC_LOG_LEVEL": "logging level; default INFO",

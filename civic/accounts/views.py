@@ -51,6 +51,7 @@ def login(request: Request):
         user_id = services.verify_login(reader, identifier, password)
     user = services.record_login(db(request), user_id, password) if user_id is not None else None
     if user is None:
+        request.app.state.limiter.failed_login(identifier, ip)
         ctx["error"] = _("The phone or ID number and password do not match an activated account.")
         return render(request, "accounts/login.html", ctx, status=422)
     # A fresh cookie with a new nonce: the session identifier rotates at every login.

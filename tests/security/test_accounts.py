@@ -12,14 +12,23 @@ def _settings(**overrides) -> Settings:
     return Settings.from_env({}, database_url="sqlite://", data_dir="/tmp", secret_key="x", **overrides)
 
 
-def test_limit_per_account_and_per_ip():
+def test_failures_are_limited_per_account_and_per_ip():
     limiter = RateLimiter(_settings(login_limit="3/minute"))
-    assert all(limiter.allow_login("13900000001", "10.0.0.1") for _ in range(3))
+    for _ in range(3):
+        assert limiter.allow_login("13900000001", "10.0.0.1")
+        limiter.failed_login("13900000001", "10.0.0.1")
     assert not limiter.allow_login("13900000001", "10.0.0.2")  # the account is locked from any address
     assert limiter.allow_login("13900000002", "10.0.0.3")
-    # One address trying many accounts is stopped too.
-    assert all(limiter.allow_login(f"1390000010{i}", "10.0.0.9") for i in range(3))
+    # One address failing on many accounts is stopped too (at five times the per-account limit).
+    for i in range(15):
+        assert limiter.allow_login(f"139000001{i:02d}", "10.0.0.9")
+        limiter.failed_login(f"139000001{i:02d}", "10.0.0.9")
     assert not limiter.allow_login("13900000199", "10.0.0.9")
+
+
+def test_successful_logins_do_not_count():
+    limiter = RateLimiter(_settings(login_limit="3/minute"))
+    assert all(limiter.allow_login(f"1390000020{i}", "10.0.0.7") for i in range(30))
 
 
 def _redis_up() -> bool:
@@ -34,8 +43,11 @@ def test_two_workers_share_the_counters_through_redis():
     settings = _settings(login_limit="4/minute", redis_url="redis://127.0.0.1:6379/15")
     first, second = RateLimiter(settings), RateLimiter(settings)  # two processes' limiters, one store
     account = f"1{uuid.uuid4().int % 10**10:010d}"
-    assert first.allow_login(account, "10.1.0.1") and second.allow_login(account, "10.1.0.2")
-    assert first.allow_login(account, "10.1.0.3") and second.allow_login(account, "10.1.0.4")
+    first.failed_login(account, "10.1.0.1")
+    second.failed_login(account, "10.1.0.2")
+    first.failed_login(account, "10.1.0.3")
+    assert second.allow_login(account, "10.1.0.4")
+    second.failed_login(account, "10.1.0.4")
     assert not first.allow_login(account, "10.1.0.5")
     assert not second.allow_login(account, "10.1.0.6")
     first.reset_account(account)

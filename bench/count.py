@@ -1,0 +1,109 @@
+"""Counting benchmark: 1,000,000 ballots (9 seats: chair 1, vice-chairs 2, members 6; write-ins, overvotes,
+blank and null ballots) counted with the project's rules, then a board of them built and checked with
+`civic verify`'s code. The same-run baseline is the simplest possible tally: one pass adding up approvals.
+
+    python bench/count.py [--ballots 1000000] [--seed 1]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from civic.elections import board, rules  # noqa: E402
+
+SECTIONS = [
+    {"id": "chair", "title": "主任", "seats": 1, "candidates": [{"id": "c1", "name": "王建国"}, {"id": "c2", "name": "李秀英"}]},
+    {"id": "vice", "title": "副主任", "seats": 2, "candidates": [{"id": f"c{i}", "name": n} for i, n in zip(range(3, 6), ["张伟", "刘洋", "陈静"])]},
+    {"id": "member", "title": "委员", "seats": 6, "candidates": [{"id": f"c{i}", "name": f"委员候选人{i}"} for i in range(6, 14)]},
+]
+WRITE_INS = ["赵六", "孙七", "王建国", "ＷＡＮＧ", " 周八 "]
+
+
+def random_ballot(rng: random.Random):
+    if rng.random() < 0.005:
+        return None
+    ballot = {}
+    for section in SECTIONS:
+        ids = [c["id"] for c in section["candidates"]]
+        k = rng.randint(0, section["seats"] + (1 if rng.random() < 0.03 else 0))  # some overvotes
+        approve = sorted(rng.sample(ids, min(k, len(ids))))
+        write = [rng.choice(WRITE_INS)] if rng.random() < 0.02 else []
+        ballot[section["id"]] = {"approve": approve, "oppose": [], "write_in": write}
+    return ballot
+
+
+def naive_tally(ballots) -> Counter:
+    counts = Counter()
+    for ballot in ballots:
+        if ballot:
+            for part in ballot.values():
+                counts.update(part["approve"])
+    return counts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ballots", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; {args.ballots:,} ballots")
+    t = time.perf_counter()
+    online = [random_ballot(rng) for _ in range(args.ballots)]
+    online = [b for b in online if b is not None]
+    paper = [None] * (args.ballots - len(online))
+    print(f"generated in {time.perf_counter() - t:.1f} s")
+    t = time.perf_counter()
+    naive_tally(online)
+    baseline = time.perf_counter() - t
+    print(f"baseline (one pass adding up approvals): {baseline:.3f} s")
+    registered = int(args.ballots * 1.6)
+    t = time.perf_counter()
+    result = rules.count_round({"quorum": [1, 2], "win": [1, 2], "runoff_win": [1, 3]}, SECTIONS, online, paper,
+                               registered=registered, issued=args.ballots)
+    counted = time.perf_counter() - t
+    print(f"count_round: {counted:.3f} s  ratio to baseline {counted / baseline:.2f}  (target < 1 s)  "
+          f"elected: {[s['elected'] for s in result['sections'].values()]}")
+    election = {"id": "e-bench-01", "community": "压测社区", "title": "计票压测", "round": 1, "registered_voters": registered,
+                "rules": {"quorum": [1, 2], "win": [1, 2], "runoff_win": [1, 3]}}
+    t = time.perf_counter()
+    entries, prev = [], board.genesis(election, SECTIONS)
+    codes = (f"{i:04d}-BNCH-{i % 9973:04d}" for i in range(len(online)))
+    for seq, code in enumerate(codes, start=1):
+        entry = board.make_entry(prev, seq, "online", tracking_code=code)
+        entries.append(entry)
+        prev = entry["hash"]
+    for ballot in paper:
+        entry = board.make_entry(prev, len(entries) + 1, "paper", box="box-1", ballot=ballot)
+        entries.append(entry)
+        prev = entry["hash"]
+    sorted_online = board.sort_ballots(online)
+    entries.append(board.close_entry(prev, len(entries) + 1, {"online": len(online), "box-1": len(paper)}, sorted_online))
+    document = board.build_board(election, SECTIONS, entries, sorted_online)
+    built = time.perf_counter() - t
+    with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as handle:
+        handle.write(board.canon(document))
+        path = handle.name
+    print(f"board built in {built:.1f} s ({os.path.getsize(path) / 1e6:.0f} MB)")
+    t = time.perf_counter()
+    with open(path, "rb") as handle:
+        loaded = json.loads(handle.read())
+    ok, _recount, problems = board.verify(loaded)
+    verified = time.perf_counter() - t
+    os.unlink(path)
+    print(f"civic verify (read + chain + recount): {verified:.2f} s, intact and equal: {ok} (target < 10 s) {problems[:2]}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
