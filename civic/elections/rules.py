@@ -596,8 +596,9 @@ def count_round(
 def _marks(ballots: list, paper: list, sids: list[str], weights: Sequence[int] | None) -> tuple[dict[str, Counter], int]:
     """Per section, how often each marking occurs among the ballots and paper ballots; and the nulls."""
     if weights is None:
-        marked = ballots + paper
-        return _part_counts(marked, sids), marked.count(None)
+        marked = ballots + paper if paper else ballots
+        nulls = marked.count(None)
+        return _part_counts(marked, sids, has_nulls=nulls > 0), nulls
     if len(weights) != len(ballots):
         raise ValueError("weights and ballots differ in length")
     if not set(map(type, weights)) <= {int} or min(weights, default=0) < 0:
@@ -624,11 +625,13 @@ def _validity(rules: Mapping, returned: int, issued: int, registered: int) -> tu
     return True, None
 
 
-def _part_counts(ballots: list, sids: Sequence[str], weights: Sequence[int] | None = None) -> dict[str, Counter]:
+def _part_counts(
+    ballots: list, sids: Sequence[str], weights: Sequence[int] | None = None, has_nulls: bool = True
+) -> dict[str, Counter]:
     """For each section, how often each (approve, write_in) marking occurs among the non-null
     ballots (each ballot counted `weights[i]` times when weights are given)."""
     if weights is None:
-        real = [b for b in ballots if b is not None] if None in ballots else ballots
+        real = [b for b in ballots if b is not None] if has_nulls and None in ballots else ballots
     else:
         kept = [(b, w) for b, w in zip(ballots, weights) if b is not None and w]
         real, weights = [b for b, _ in kept], [w for _, w in kept]
