@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, set[str]] = {
 def _module() -> Module:
     from civic.consultations.admin import routes as admin_routes
     from civic.consultations.demo import seed
+    from civic.consultations.scale import scale_seed
     from civic.consultations.views import routes
 
     return Module(
@@ -37,6 +38,7 @@ def _module() -> Module:
         admin_routes=admin_routes,
         permissions=PERMISSIONS,
         seed=seed,
+        scale_seed=scale_seed,
     )
 
 

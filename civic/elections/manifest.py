@@ -6,6 +6,7 @@ from civic.modules import Module
 def _module() -> Module:
     from civic.elections.permissions import PERMISSIONS
     from civic.elections.demo import seed
+    from civic.elections.scale import scale_seed
     from civic.elections.views import admin_routes, routes
 
     return Module(
@@ -16,6 +17,7 @@ def _module() -> Module:
         admin_routes=admin_routes,
         permissions=PERMISSIONS,
         seed=seed,
+        scale_seed=scale_seed,
     )
 
 
