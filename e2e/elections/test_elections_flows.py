@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import check_a11y, screenshot
+from e2e.conftest import check_a11y, login, screenshot
 
 COMMITTEE = "13800000011"  # 林国强, election committee and staff of 安和社区
 STAFF = "13800000010"  # 陈晓红, staff of 安和社区
@@ -30,9 +30,8 @@ PARTY = "13900000003"  # a party-member representative
 
 @pytest.fixture
 def sign_in(server):
-    """Signs a demo user in by setting their session cookie, as tests/helpers.Client.login_as does.
-    The login form itself is covered by the foundation flows; going through it here would spend the
-    server's per-address login limit (10 in 15 minutes, shared by every e2e test of the session)."""
+    """Signs a demo user in by setting their session cookie, as tests/helpers.Client.login_as does: quicker
+    than the form (argon2 on every login), which the resident's flow and the foundation flows go through."""
     from sqlalchemy import select
 
     from civic.accounts.models import User
@@ -98,7 +97,7 @@ def test_resident_checks_the_roll_objects_and_signs_a_nomination(new_page, js, s
 
     # The resident checks their own entry and files an objection.
     resident = new_page()
-    sign_in(resident, RESIDENT)
+    login(resident, RESIDENT)  # through the login form (the others sign in by cookie)
     resident.goto(f"/elections/{eid}")
     check_a11y(resident, js)
     assert resident.locator("#entry-status.notice-ok").count() == 1
