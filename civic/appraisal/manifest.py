@@ -20,6 +20,7 @@ PERMISSIONS: dict[str, set[str]] = {
 
 def _module() -> Module:
     from civic.appraisal.demo import seed
+    from civic.appraisal.scale import scale_seed
     from civic.appraisal.views import admin_routes, routes
 
     return Module(
@@ -30,6 +31,7 @@ def _module() -> Module:
         admin_routes=admin_routes,
         permissions=PERMISSIONS,
         seed=seed,
+        scale_seed=scale_seed,
     )
 
 

@@ -60,8 +60,10 @@ def _month_starts(start: dt.date, today: dt.date):
         day = (day + dt.timedelta(days=32)).replace(day=1)
 
 
-def seed_communities(db: Session, communities: list[Community], *, years: int = 3, seed: int = 2026, today: dt.date | None = None) -> int:
-    """Returns the number of notices written."""
+def seed_communities(db: Session, communities: list[Community], *, years: int = 3, seed: int = 2026, today: dt.date | None = None,
+                     corrections: float = 0.0) -> int:
+    """Returns the number of notices written. A share `corrections` of the finance reports gets a correction a few
+    days after publication (version 2, not material, chained to version 1 and audited as services._seal does)."""
     from civic.disclosure.queries import local_today
 
     rng = random.Random(seed)
@@ -93,7 +95,7 @@ def seed_communities(db: Session, communities: list[Community], *, years: int = 
                 "created_at": dt.datetime.combine(p["on"], dt.time(9), TZ).astimezone(dt.timezone.utc),
             })
         ids = db.execute(insert(Disclosure).returning(Disclosure.id, sort_by_parameter_order=True), rows).scalars().all()
-        versions = []
+        versions, sealed = [], []
         for item_id, p, row in zip(ids, plan, rows):
             table = p.get("table")
             version = SimpleNamespace(
@@ -104,13 +106,68 @@ def seed_communities(db: Session, communities: list[Community], *, years: int = 
             digest = version_hash(version, [], GENESIS)
             versions.append({**vars(version), "state": "sealed", "intended_on": None, "review_comment": "", "created_by": None,
                              "created_at": row["created_at"], "reviewed_by": None, "reviewed_at": None, "prev_hash": GENESIS, "hash": digest})
-            audit.record(db, SEAL_ACTION, target=f"disclosure:{item_id}", community_id=community.id,
-                         data={"version": 1, "hash": digest, "number": row["number"], "year": row["year"], "material": False, "published_on": p["on"]})
+            sealed.append((f"disclosure:{item_id}", {"version": 1, "hash": digest, "number": row["number"], "year": row["year"], "material": False,
+                                                     "published_on": p["on"]}))
+        if corrections:
+            versions += _corrections(db, rng, community, ids, plan, rows, versions, corrections, names, sealed)
         db.execute(insert(DisclosureVersion), versions)
+        _audit_seals(db, community.id, sealed)
         written += len(rows)
     return written
 
 
+def _corrections(db: Session, rng: random.Random, community: Community, ids: list[int], plan: list[dict], rows: list[dict],
+                 versions: list[dict], share: float, names: dict[str, str], sealed: list) -> list[dict]:
+    """Version 2 of some finance reports: one amount was entered wrongly and is corrected."""
+    from sqlalchemy import update
+
+    now = dt.datetime.now(dt.timezone.utc)
+    out = []
+    for item_id, p, row, first in zip(ids, plan, rows, versions):
+        if p["category"] != "finance" or rng.random() >= share:
+            continue
+        sealed_at = row["created_at"] + dt.timedelta(days=rng.randint(1, 5), hours=rng.randint(0, 6))
+        if sealed_at >= now:
+            continue
+        table = rules.Table(p["table"].columns, [list(r) for r in p["table"].rows])
+        line = rng.randrange(len(table.rows))
+        cell = 1 if table.rows[line][1] else 2
+        table.rows[line][cell] = str(int(table.rows[line][cell]) + rng.choice((-1, 1)) * rng.randint(1, 9) * 10)
+        version = SimpleNamespace(
+            disclosure_id=item_id, number=2, title=p["title"], body=p["body"], table_json=json.dumps(table.to_json(), ensure_ascii=False),
+            reason=f"第{line + 1}行金额录入有误，予以更正。", material=False, sealed_by=None, sealed_at=sealed_at,
+        )
+        digest = version_hash(version, [], first["hash"])
+        out.append({**vars(version), "state": "sealed", "intended_on": None, "review_comment": "", "created_by": None, "created_at": sealed_at,
+                    "reviewed_by": None, "reviewed_at": None, "prev_hash": first["hash"], "hash": digest})
+        public = rules.public_table(table, rules.CATEGORIES["finance"].names)
+        db.execute(update(Disclosure).where(Disclosure.id == item_id).values(
+            search_text=rules.search_text(p["title"], plain_text(p["body"], limit=100_000), public, []) + "\n" + names["finance"]))
+        sealed.append((f"disclosure:{item_id}", {"version": 2, "hash": digest, "number": row["number"], "year": row["year"], "material": False,
+                                                 "published_on": p["on"]}))
+    return out
+
+
+def _audit_seals(db: Session, community_id: int, sealed: list[tuple[str, dict]]) -> None:
+    """audit.record(SEAL_ACTION, …) for each sealed version, in one batch: the same entries, chained and hashed
+    by AuditEntry's own payload, the chain's head moved once (hundreds of notices per community)."""
+    from sqlalchemy import update
+
+    head = audit.lock_head(db, "audit")
+    seq, prev, rows = head.seq, head.hash, []
+    for target, data in sealed:
+        seq += 1
+        entry = audit.AuditEntry(seq=seq, at=dt.datetime.now(dt.timezone.utc), actor_id=None, on_behalf_of_id=None, action=SEAL_ACTION,
+                                 target=target, community_id=community_id, data=audit.canon(data).decode(), prev=prev)
+        prev = audit.sha256(entry.payload())
+        rows.append({"seq": seq, "at": entry.at, "actor_id": None, "on_behalf_of_id": None, "action": SEAL_ACTION, "target": target,
+                     "community_id": community_id, "data": entry.data, "prev": entry.prev, "hash": prev})
+    if rows:
+        db.execute(insert(audit.AuditEntry.__table__), rows)
+        db.execute(update(audit.AuditHead).where(audit.AuditHead.chain == "audit").values(seq=seq, hash=prev))
+    db.expire(head)
+
+
 def scale_seed(db: Session, demo) -> None:
-    """`civic demo --scale district`: three years of notices in every community."""
-    seed_communities(db, list(demo.communities.values()))
+    """`civic demo --scale district`: ten years of notices in every community, a few of them corrected."""
+    seed_communities(db, list(demo.communities.values()), years=10, corrections=0.03)
