@@ -156,7 +156,8 @@ def _open_today(db: Session, rng: random.Random, community: Community, manager: 
     entries = list(db.execute(select(RollEntry.id).where(RollEntry.election_id == election.id, RollEntry.listed.is_(True))
                               .order_by(RollEntry.id)).scalars())
     rng.shuffle(entries)
-    online, paper = entries[:ONLINE_VOTES], entries[ONLINE_VOTES:]
+    cut = min(ONLINE_VOTES, len(entries) // 4)
+    online, paper = entries[:cut], entries[cut:]
     paper = paper[: int(len(paper) * AT_STATION)]
     sections = polling.sections_of(round_)
     day = coarse_day(clock.now())
