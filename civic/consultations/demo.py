@@ -16,6 +16,7 @@ from civic.registry.models import Community
 from civic.security import load_actor
 
 EXTRA_RESIDENTS = 24
+FILLER_COMMENTS = 18  # with the discussion above, 23 top-level comments: a second page for "load more"
 
 
 def seed(db, demo) -> None:
@@ -135,12 +136,12 @@ def _held(db, staff, people, title, form, meeting_date, *, proposer, body):
     services.add_agenda_item(db, staff, consultation, title="情况介绍", minutes=10, description="")
     services.add_agenda_item(db, staff, consultation, title="讨论与建议", minutes=40, description="")
     services.announce(db, staff, consultation, today=announced)
-    attendees = people[:8]
+    attendees = people[:6]
     for i, person in enumerate(attendees):
         services.sign_up(db, person, consultation, stance=("for", "for", "against", "neutral")[i % 4], today=announced + dt.timedelta(days=1))
     services.register_participant(db, staff, consultation, name="安和物业公司", kind="stakeholder", organisation="安和物业公司")
     services.open_meeting(db, staff, consultation, today=meeting_date)
-    for person in attendees[:6]:
+    for person in attendees[:4]:
         services.check_in(db, person, consultation, consultation.checkin_code)
     items = _items(db, consultation)
     services.request_to_speak(db, attendees[0], consultation, items[1])
@@ -226,17 +227,18 @@ def _hearing_to_formal_meeting(db, staff, people, demo, today) -> None:
                              record="主持人：现在开始听证……\n\n代表甲：建议对老年人减免……", signatories="主持人 陈晓红；听证代表 12 人签字")
     services.record_party_discussion(db, staff, hearing, discussed_on=meeting_date + dt.timedelta(days=5), note="社区党委会议讨论，同意提交居民代表会议表决。")
     representatives = formal.member_counts(db, anhe)["representatives"]
+    members = representatives + representatives // 4  # other members (committee, deputies) keep reps at ≥ 4/5 (C6)
     meeting = formal.call_meeting(db, staff, anhe, {
         "kind": "representatives", "title": "2026 年第二次居民代表会议", "composition": "", "meeting_date": today - dt.timedelta(days=3),
         "place": "安和社区议事厅", "urgent": False, "urgent_reason": "", "requested": False, "requesters": 0, "request_basis": "",
-        "members": representatives + 2, "representative_members": representatives,
+        "members": members, "representative_members": representatives,
     }, today=today - dt.timedelta(days=15))
     item = formal.refer_to_meeting(db, staff, hearing, meeting)
     other = formal.add_formal_item(db, staff, meeting, "2026 年下半年社区公益项目安排")
-    members = representatives + 2
-    formal.record_attendance(db, staff, meeting, members - 1, today=meeting.meeting_date)
-    formal.record_item_votes(db, staff, item.id, votes_for=members - 3, votes_against=1, abstentions=1)
-    formal.record_item_votes(db, staff, other.id, votes_for=members // 2, votes_against=members // 2 - 2, abstentions=0)
+    attendees = members - 1
+    formal.record_attendance(db, staff, meeting, attendees, today=meeting.meeting_date)
+    formal.record_item_votes(db, staff, item.id, votes_for=attendees - 1, votes_against=1, abstentions=0)
+    formal.record_item_votes(db, staff, other.id, votes_for=attendees // 2 + 1, votes_against=attendees // 2 - 1, abstentions=0)
     services.publish_outcome(db, staff, hearing, outcome="经居民代表会议表决通过：地面停车位每月收费 60 元，老年人和残疾人车辆减半；收入专款用于停车设施维护，每季度公示。")
     services.add_progress(db, staff, hearing, progress=40, note="完成车位编号和收费公示。")
 
@@ -267,6 +269,6 @@ def _discussion(db, consultation, people) -> None:
             comments.toggle_vote(db, person, third)
     # Enough top-level comments for a second page ("load more").
     views = ["支持，越快越好。", "希望公开费用测算。", "一楼住户的意见也要听。", "建议分单元表决。", "能否先做一个试点单元？"]
-    for n in range(36):
+    for n in range(FILLER_COMMENTS):
         person = people[n % len(people)]
         comments.post_comment(db, person, consultation, body=f"{views[n % len(views)]}（第{n + 1}条）", stance=("for", "neutral", "against")[n % 3])

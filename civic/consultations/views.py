@@ -373,13 +373,13 @@ def _comment_error(request: Request, consultation, error: DomainError, values: d
     if values.get("parent_id"):
         db(request).rollback()
         parent = comments.get_comment(db(request), values["parent_id"])
-        return render(request, "consultations/comment.html", comment_context(request, parent, errors={"body": error.message}, values=values,
-                                                                             reply=True), status=error.status)
+        return render(request, "consultations/comment.html", comment_context(request, parent, errors={"body": error.message}, values=values),
+                      status=error.status)
     field = "comment_body" if error.field in ("body", None) else f"comment_{error.field}"
     return _page_after_error(request, consultation, Invalid(error.message, field=field) if error.status == 422 else error, values)
 
 
-def comment_context(request: Request, comment, *, errors: dict | None = None, values: dict | None = None, reply: bool = False) -> dict:
+def comment_context(request: Request, comment, *, errors: dict | None = None, values: dict | None = None) -> dict:
     session = db(request)
     who = actor(request)
     user_id = who.user.id if who.authenticated else None
@@ -391,7 +391,7 @@ def comment_context(request: Request, comment, *, errors: dict | None = None, va
     return {
         "comment": comment, "node": node, "my_votes": my_votes, "c": consultation, "community": community, "item": item,
         "versions": queries.versions(session, comment), "errors": errors or {}, "values": values or {}, "done": done_message(request),
-        "can_comment": is_resident and rules.is_open_for_comments(consultation.status), "reply": reply or request.query_params.get("reply") == "1",
+        "can_comment": is_resident and rules.is_open_for_comments(consultation.status),
         "alias": queries.alias_of(session, user_id), "rules": rules,
         "thread_url": f"/consultations/{consultation.id}/comments" + (f"?item={item.id}&" if item else "?"),
     }

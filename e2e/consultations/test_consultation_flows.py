@@ -250,17 +250,17 @@ def test_the_thread_sorts_and_loads_more_comments(new_page, js, sign_in):
         screenshot(page, "consultations-thread")
     first_page = page.locator("#thread > ol.comments > li.comment").count()
     assert first_page == 20
-    page.click("#thread .sorts a:has-text('最新')")
+    page.click("#thread .sorts button:has-text('最新')")
     page.wait_for_load_state()
-    page.wait_for_selector("#thread .sorts a[aria-current]:has-text('最新')")  # (no wait_for_function: the CSP forbids eval)
+    page.wait_for_selector("#thread .sorts button[aria-pressed=true]:has-text('最新')")  # (no wait_for_function: the CSP forbids eval)
     newest = page.locator("#thread > ol.comments > li.comment").first.inner_text()
-    assert "第36条" in newest
+    assert "第18条" in newest
     more = page.locator("#thread li.more a")
     more.click()
     if js:  # htmx appends the next page in place
-        page.wait_for_selector("#thread > ol.comments > li.comment:nth-child(21)")
+        page.wait_for_selector("#thread > ol.comments > li.comment:nth-child(21)")  # page 2 appended after the 20 of page 1
         assert page.locator("#thread > ol.comments > li.comment").count() > 20
-        assert "第36条" in page.locator("#thread > ol.comments > li.comment").first.inner_text()
+        assert "第18条" in page.locator("#thread > ol.comments > li.comment").first.inner_text()
     else:  # the plain link opens the next page
         page.wait_for_load_state()
         assert "page=2" in page.url and page.locator("#thread > ol.comments > li.comment").count() >= 1
