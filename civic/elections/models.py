@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.db import Base, UTCDateTime, utcnow
@@ -66,7 +66,11 @@ class RollEntry(Base):
     """One voter on the roll. Never deleted: a removal is a status with its reason (and an audit entry)."""
 
     __tablename__ = "elections_roll"
-    __table_args__ = (UniqueConstraint("election_id", "resident_id"),)
+    __table_args__ = (
+        UniqueConstraint("election_id", "resident_id"),
+        # The election page's roll summary (voters per group, absences) from the index alone (bench/pages.py).
+        Index("ix_elections_roll_summary", "election_id", "listed", "excluded_from_base", "group_name"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     election_id: Mapped[int] = mapped_column(ForeignKey("elections_election.id"), index=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("registry_resident.id"), index=True)
