@@ -1,14 +1,26 @@
 """Page benchmark: the election page, a consultation thread, the disclosure list and the appraisal results,
 anonymous and logged in, under wrk (32 connections), against a bare Starlette+Jinja2 page served the same
-way in the same run; plus the SQL queries each page issues (on this data and on a bigger one, to show they
-do not grow with the data).
+way in the same run; plus the SQL queries each page issues.
 
-    python bench/pages.py [--workers 2] [--seconds 10] [--scale small|district]
+    python bench/pages.py [--scale small|district] [--data DIR] [--community CODE] [--login PHONE]
+                          [--workers 2] [--seconds 10] [--connections 32] [--save FILE] [--compare FILE]
+
+--scale small loads `civic demo` (3 communities, 150 residents each) and measures 安和社区 (anhe);
+--scale district loads `civic demo --scale district` (100 communities, 1,000,000 residents, 10,000-comment
+threads, ten years of notices; about ten minutes) and measures 规模001社区 (scale-001). Load once with
+`civic demo [--scale district]` into a folder (CIVIC_DATA_DIR=DIR) and pass `--data DIR` to reuse it.
+--save writes the figures as JSON; --compare FILE prints each page's ratio to a saved run (e.g. district
+against small: p95 and requests/s, and whether the queries per page stayed the same).
+
+The pages measured are found from the community's index pages: the newest election, the consultation with
+the most comments (its thread), the disclosure board, the newest published appraisal's results.
 """
 from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import json
+import os
 import platform
 import re
 import sys
@@ -19,27 +31,52 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
-PAGES = {
-    "election page": ("/elections/?community=anhe", r'href="(/elections/e-[^/"?]+/)"'),
-    "consultation thread": ("/consultations/?community=anhe", r'href="(/consultations/(?:topics|meetings)/\d+/?)"'),
-    "disclosure list": ("/disclosure/?community=anhe", None),
-    "appraisal results": ("/appraisal/?community=anhe", r'href="(/appraisal/[^"]*results[^"]*)"'),
-}
+DEFAULTS = {"small": {"community": "anhe", "login": "13900000001"}, "district": {"community": "scale-001", "login": "13700100001"}}
+PAGES = ("election page", "consultation thread", "disclosure list", "appraisal results")
+P95_TARGET_MS = 50
+RATIO_TARGET = 0.25
 
 
-def discover(base: str, opener) -> dict[str, str]:
+def _links(html: str, pattern: str) -> list[str]:
+    seen = []
+    for link in re.findall(pattern, html):
+        if link not in seen:
+            seen.append(link)
+    return seen
+
+
+def _busiest_thread(html: str) -> str | None:
+    """The consultation card with the most comments ("N 条评论" / "N comments")."""
+    best, best_count = None, -1
+    for card in re.split(r'<li class="card"', html)[1:]:
+        link = re.search(r'href="(/consultations/\d+)"', card)
+        count = re.search(r"([\d,]+)\s*(?:条评论|comments?)", card)
+        if link:
+            n = int(count.group(1).replace(",", "")) if count else 0
+            if n > best_count:
+                best, best_count = link.group(1), n
+    return best
+
+
+def discover(base: str, community: str, opener) -> dict[str, str]:
+    """The URL of each measured page, from the community's index pages (the index itself when nothing links)."""
+    def get(path: str) -> str:
+        return opener.open(base + path).read().decode()
+
+    q = urllib.parse.quote(community)
     urls = {}
-    for name, (index, pattern) in PAGES.items():
-        html = opener.open(base + index).read().decode()
-        if pattern is None:
-            urls[name] = index
-            continue
-        match = re.search(pattern, html)
-        if match:
-            urls[name] = match.group(1)
-        else:
-            print(f"  ! no link for {name} on {index}; measuring the index instead")
-            urls[name] = index
+    index = f"/elections/?community={q}"
+    found = _links(get(index), r'href="(/elections/e-[^/"?#]+)"')  # newest first (by polling day)
+    urls["election page"] = found[0] if found else index
+    index = f"/consultations/?community={q}"
+    urls["consultation thread"] = _busiest_thread(get(index)) or index
+    urls["disclosure list"] = f"/disclosure/?community={q}"
+    index = f"/appraisal/?community={q}"
+    found = _links(get(index), r'href="(/appraisal/\d+/results)"')
+    urls["appraisal results"] = max(found, key=lambda u: int(u.split("/")[2])) if found else index
+    for name, url in urls.items():
+        if "?community=" in url and name != "disclosure list":
+            print(f"  ! no {name} linked from {url}; measuring the index instead")
     return urls
 
 
@@ -50,13 +87,13 @@ def login_cookie(base: str, phone: str) -> str:
     token = next(c.value for c in jar if c.name == "csrftoken")
     data = urllib.parse.urlencode({"csrftoken": token, "identifier": phone, "password": "civic-demo-2026"}).encode()
     opener.open(base + "/login", data).read()
+    if not any(c.name != "csrftoken" for c in jar):
+        raise SystemExit(f"could not log in as {phone} (is it a login of this data?)")
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
-def count_queries(data: Path, urls: dict[str, str]) -> dict[str, int]:
-    """Queries per page, counted in-process over the real ASGI stack (anonymous)."""
-    import os
-
+def count_queries(data: Path, urls: dict[str, str], cookie: str) -> dict[str, dict[str, int]]:
+    """SQL statements per page, counted in-process over the real ASGI stack (second request: warm caches)."""
     from sqlalchemy import event
     from starlette.testclient import TestClient
 
@@ -67,14 +104,32 @@ def count_queries(data: Path, urls: dict[str, str]) -> dict[str, int]:
     app = create_app(Settings.from_env())
     counter = {"n": 0}
     event.listen(app.state.engine, "before_cursor_execute", lambda *a, **k: counter.__setitem__("n", counter["n"] + 1))
-    out = {}
+    out: dict[str, dict[str, int]] = {}
     with TestClient(app) as client:
         for name, url in urls.items():
-            client.get(url)
-            counter["n"] = 0
-            client.get(url)
-            out[name] = counter["n"]
+            out[name] = {}
+            for who, headers in (("anonymous", {}), ("logged in", {"Cookie": cookie})):
+                client.cookies.clear()
+                client.get(url, headers=headers)
+                counter["n"] = 0
+                response = client.get(url, headers=headers)
+                out[name][who] = counter["n"] if response.status_code == 200 else -response.status_code
     return out
+
+
+def compare(rows: list[dict], queries: dict, baseline_rps: float, path: str) -> None:
+    before = json.loads(Path(path).read_text())
+    old = {(r["page"], r["who"]): r for r in before["rows"]}
+    print(f"\ncompared with {path} ({before['scale']}, {before['community']}): ratio of requests/s to each run's own baseline, p95")
+    for r in rows:
+        o = old.get((r["page"], r["who"]))
+        if not o:
+            continue
+        now_ratio, old_ratio = r["rps"] / baseline_rps, o["rps"] / before["baseline"]["rps"]
+        q_now, q_old = queries[r["page"]][r["who"]], before["queries"][r["page"]][r["who"]]
+        slower = old_ratio / now_ratio if now_ratio else float("inf")
+        print(f"  {r['page']:20} {r['who']:10} ratio {old_ratio:.2f} → {now_ratio:.2f} ({slower:.2f}× slower)  "
+              f"p95 {o['p95']:.1f} → {r['p95']:.1f} ms  queries {q_old} → {q_now}{'' if q_now == q_old else '  (CHANGED)'}")
 
 
 def main() -> int:
@@ -84,34 +139,56 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--scale", default="small", choices=["small", "district"])
     parser.add_argument("--data", help="reuse a data folder that already holds the demo")
+    parser.add_argument("--community", help="community code (default: anhe for small, scale-001 for district)")
+    parser.add_argument("--login", help="phone of the logged-in reader (default: a resident of that community)")
+    parser.add_argument("--save", help="write the figures to this JSON file")
+    parser.add_argument("--compare", help="a JSON file saved by an earlier run, to compare with")
+    parser.add_argument("--only", action="append", choices=PAGES, help="measure only this page (repeatable)")
     args = parser.parse_args()
+    community = args.community or DEFAULTS[args.scale]["community"]
+    phone = args.login or DEFAULTS[args.scale]["login"]
     data = Path(args.data) if args.data else common.temp_dir("civic-pages-")
     env = common.environment(data)
     if not args.data:
         print(f"loading the demo ({args.scale}) into {data} …")
         common.civic("demo", *(["--scale", "district"] if args.scale == "district" else []), env=env, cwd=data)
-    print(f"machine: {platform.machine()}, {common.os.cpu_count()} cores, Python {platform.python_version()}; workers={args.workers}, wrk -c{args.connections} -d{args.seconds}s")
+    load = os.getloadavg()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, load average "
+          f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}; workers={args.workers}, wrk -c{args.connections} -d{args.seconds}s; "
+          f"data: {args.scale}, community {community}")
     # The baseline runs from bench/ (its module lives there).
     baseline_env = {**env, "PYTHONPATH": str(Path(__file__).resolve().parent)}
     with common.server(baseline_env, data, app="baseline_app:app", workers=args.workers) as (base, _pid):
         baseline = common.wrk(base + "/", args.seconds, args.connections)
-    print(f"baseline (bare Starlette + Jinja2, 50 items): {baseline['rps']:.0f} req/s, p50 {baseline['p50']:.1f} ms, p99 {baseline['p99']:.1f} ms")
+    print(f"baseline (bare Starlette + Jinja2, 50 items): {baseline['rps']:.0f} req/s, p50 {baseline['p50']:.1f} ms, "
+          f"p95 {baseline['p95']:.1f} ms, p99 {baseline['p99']:.1f} ms")
     rows = []
     with common.server(env, data, workers=args.workers) as (base, pid):
-        opener = urllib.request.build_opener()
-        urls = discover(base, opener)
-        cookie = login_cookie(base, "13900000001")
+        urls = {k: v for k, v in discover(base, community, urllib.request.build_opener()).items() if not args.only or k in args.only}
+        cookie = login_cookie(base, phone)
         for name, url in urls.items():
             for who, header in (("anonymous", None), ("logged in", f"Cookie: {cookie}")):
                 result = common.wrk(base + url, args.seconds, args.connections, header=header)
-                rows.append((name, who, url, result))
-                print(f"{name:22} {who:10} {result['rps']:8.0f} req/s  ratio {result['rps'] / baseline['rps']:.2f}  "
-                      f"p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  non-2xx {result['non2xx']}  ({url})")
-        print(f"server RSS after the run: {common.rss_mb(pid.pid):.0f} MB")
-    queries = count_queries(data, urls)
-    print("queries per page (anonymous): " + ", ".join(f"{k}: {v}" for k, v in queries.items()))
-    worst = min(r[3]["rps"] / baseline["rps"] for r in rows)
-    print(f"worst ratio to baseline: {worst:.2f} (target ≥ 0.25)")
+                rows.append({"page": name, "who": who, "url": url, **result})
+                print(f"{name:20} {who:10} {result['rps']:7.0f} req/s  ratio {result['rps'] / baseline['rps']:.2f}  "
+                      f"p50 {result['p50']:6.1f}  p95 {result['p95']:6.1f}  p99 {result['p99']:6.1f} ms  "
+                      f"non-2xx {result['non2xx']}  socket errors {result['socket_errors']}  ({url})")
+        rss = common.rss_mb(pid.pid)
+        print(f"server RSS after the run: {rss:.0f} MB")
+    queries = count_queries(data, urls, cookie)
+    print("queries per page (anonymous / logged in): " + ", ".join(f"{k}: {v['anonymous']}/{v['logged in']}" for k, v in queries.items()))
+    worst = min(rows, key=lambda r: r["rps"])
+    slowest = max(rows, key=lambda r: r["p95"])
+    print(f"worst ratio to baseline: {worst['rps'] / baseline['rps']:.2f} ({worst['page']}, {worst['who']}; target ≥ {RATIO_TARGET}); "
+          f"worst p95: {slowest['p95']:.1f} ms ({slowest['page']}, {slowest['who']}; target < {P95_TARGET_MS} ms)")
+    if args.compare:
+        compare(rows, queries, baseline["rps"], args.compare)
+    if args.save:
+        Path(args.save).write_text(json.dumps({
+            "scale": args.scale, "community": community, "machine": f"{platform.machine()}, {os.cpu_count()} cores", "load": load,
+            "workers": args.workers, "connections": args.connections, "seconds": args.seconds, "baseline": baseline, "rows": rows,
+            "queries": queries, "rss_mb": rss,
+        }, ensure_ascii=False, indent=1))
     if not args.data:
         common.cleanup(data)
     return 0
