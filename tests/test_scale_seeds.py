@@ -4,7 +4,6 @@ The data must be what the services would have produced: every chain verifies (au
 disclosure versions), counters match the rows they count, and the pages the benchmark measures answer."""
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from civic.accounts.models import User
@@ -18,15 +17,7 @@ from tests.conftest import make_settings
 from tests.helpers import Client
 
 
-@pytest.fixture
-def small_threads(monkeypatch):
-    """The 10,000-comment threads at a tenth of the size (same code; keeps the test fast)."""
-    from civic.consultations import scale
-
-    monkeypatch.setattr(scale, "BIG", (250, 750))
-
-
-def test_scale_seeds_build_consistent_data(db, database_url, tmp_path, small_threads):
+def test_scale_seeds_build_consistent_data(db, database_url, tmp_path):
     demo = load_district(db, communities=2, residents=400, log=lambda *_: None)
     assert demo is not None
     communities = sorted(demo.communities.values(), key=lambda c: c.code)
@@ -44,7 +35,8 @@ def test_scale_seeds_build_consistent_data(db, database_url, tmp_path, small_thr
 
     # Consultations: reply and up-vote counters match the rows; paths end with the comment's own id.
     comments = db.execute(select(Comment)).scalars().all()
-    assert max(db.execute(select(func.count()).select_from(Comment).group_by(Comment.consultation_id)).scalars()) == 1000
+    # The big threads are as long as the community is big (10,000 comments for 10,000 residents): 200 here.
+    assert max(db.execute(select(func.count()).select_from(Comment).group_by(Comment.consultation_id)).scalars()) == 200
     votes = dict(db.execute(select(CommentVote.comment_id, func.count()).group_by(CommentVote.comment_id)).all())
     descendants = {c.id: 0 for c in comments}
     for c in comments:

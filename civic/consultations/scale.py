@@ -4,8 +4,8 @@ Every community: accounts for some of its adult residents (phones 137CCCNNNNN, p
 13700100001 is the first of 规模001社区), three topics taken through the services (one proposed and
 supported, one declined with its reason, one accepted as a deliberation council), a short thread on the
 proposed one and a representatives' meeting called. In the first THREAD_COMMUNITIES communities a
-further topic carries a 10,000-comment thread: 2,500 top-level comments and 7,500 replies up to five
-levels deep, with stances and up-votes.
+further topic carries a 10,000-comment thread (in a community of 10,000 residents; proportionally shorter in a
+smaller one): 2,500 top-level comments and 7,500 replies up to five levels deep, with stances and up-votes.
 
 Comments and up-votes are bulk-written as the services would write them (paths, root ids, reply and
 up-vote counters; one CommentVote row per up-vote) and each has its audit entry, appended to the audit
@@ -123,9 +123,12 @@ def seed_community(db: Session, rng: random.Random, staff: Actor, community: Com
         "request_basis": "", "members": 50, "representative_members": 45,
     }, today=today)
     if big:
+        # As long as the community is big: 10,000 comments for 10,000 residents (a smaller district, a shorter thread).
+        residents = db.scalar(select(func.count()).select_from(Resident).where(Resident.community_id == community.id)) or 0
+        share = min(1.0, residents / sum(BIG))
         title, body = TOPICS[0]
         parking = services.propose_topic(db, actors[2], community, title=title, body=body)
-        bulk_thread(db, rng, parking, users, *BIG)
+        bulk_thread(db, rng, parking, users, max(SMALL[0], round(BIG[0] * share)), max(SMALL[1], round(BIG[1] * share)))
 
 
 def bulk_thread(db: Session, rng: random.Random, consultation: Consultation, user_ids: list[int], roots: int, replies: int) -> int:

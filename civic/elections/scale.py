@@ -36,6 +36,7 @@ SEATS = {"chair": 1, "vice": 1, "member": 3}
 CANDIDATES = {"chair": 2, "vice": 2, "member": 5}
 STATION = {"kind": "station", "name": "第一投票站（社区党群服务中心）"}
 MOBILE = {"kind": "mobile", "name": "流动票箱", "escorts": "张建国, 李秀英, 王志强"}
+NOMINEE_AGES = (25, 65)
 SHARES = {"chair": [0.72, 0.25], "vice": [0.66, 0.3], "member": [0.7, 0.64, 0.58, 0.35, 0.2]}
 ONLINE_VOTES = 300  # online ballots already cast in each community's open round
 AT_STATION = 0.3  # share of the other voters already issued a paper ballot
@@ -119,10 +120,10 @@ def _to_polling(db: Session, rng: random.Random, community: Community, manager: 
         roll.publish_roll(db, manager, election, community)
     with _at(schedule["objections_close_on"], 16):
         nominations.open_nominations(db, manager, election, community)
-    # Nominees: voters in the prime of life, distinct names.
+    # Nominees: voters of working age, distinct names.
     pool = db.execute(select(Resident).join(RollEntry, RollEntry.resident_id == Resident.id)
                       .where(RollEntry.election_id == election.id, RollEntry.listed.is_(True),
-                             Resident.birth_date.between(_years_before(polling_day, 62), _years_before(polling_day, 28)))
+                             Resident.birth_date.between(_years_before(polling_day, NOMINEE_AGES[1]), _years_before(polling_day, NOMINEE_AGES[0])))
                       .order_by(Resident.id).limit(400)).scalars().all()
     pool = list(pool)
     rng.shuffle(pool)
@@ -210,9 +211,12 @@ def _closed_by_representatives(db: Session, rng: random.Random, community: Commu
     whole box (the tally entered by one official, confirmed by the other), closed and published."""
     from sqlalchemy import func
 
-    # Representatives vote (a few hundred at district size); a community too small to have 30 of them: everybody.
-    reps = db.scalar(select(func.count()).select_from(Resident).where(Resident.community_id == community.id, Resident.is_resident_rep.is_(True)))
-    mode = "representatives" if reps >= 30 else "all-voters"
+    # Representatives vote (a few hundred at district size; every paper ballot goes through the services); a
+    # community with too few adult representatives for the candidate list and some voters: everybody.
+    reps = db.scalar(select(func.count()).select_from(Resident).where(
+        Resident.community_id == community.id, Resident.is_resident_rep.is_(True),
+        Resident.birth_date.between(_years_before(polling_day, NOMINEE_AGES[1]), _years_before(polling_day, NOMINEE_AGES[0]))))
+    mode = "representatives" if reps >= 12 else "all-voters"
     election, round_ = _to_polling(db, rng, community, manager, clerk, title="第十一届居民委员会选举", mode=mode,
                                    polling_day=polling_day, candidates={"chair": 2, "vice": 2, "member": 4}, boxes=[STATION],
                                    online_window=None)
