@@ -423,19 +423,11 @@ def party_nomination(request: Request):
     who = actor(request)
     ensure_permission(who, "elections:nomination:record", community)
     data = form(request)
-    values = {"section": data.get("section", ""), "nominee": data.get("nominee", ""), "statement": (data.get("statement") or "")[:4000]}
-    section = next((s for s in queries.sections(session, election) if str(s.id) == values["section"]), None)
+    values, section, nominee, missing = queries.nomination_choice(session, election, community, data, queries.sections(session, election))
     errors = {}
-    nominee = None
-    entry_id = forms.to_int(values["nominee"], None, low=1)
-    if entry_id is not None:
-        try:
-            nominee = queries.resident_in(session, community, queries.roll_entry(session, election, entry_id).resident_id)
-        except NotFound:
-            nominee = None
-    if section is None:
+    if "section" in missing:
         errors["section"] = _("Choose the office.")
-    if nominee is None:
+    if "nominee" in missing:
         errors["nominee"] = _("Search the voter list and choose the person nominated.")
     if not errors:
         try:

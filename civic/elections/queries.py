@@ -304,3 +304,26 @@ def boxes(db: Session, round_: Round) -> list[Box]:
 
 def pending_count(db: Session, round_: Round) -> int:
     return db.scalar(select(func.count()).select_from(PaperDraft).where(PaperDraft.round_id == round_.id, PaperDraft.status == "pending")) or 0
+
+
+def nomination_choice(session, election, community, data, sections) -> tuple[dict, object, object, dict[str, str]]:
+    """The office and the nominee picked on a nomination form (resident's or staff's): the values to show
+    again, the Section, the Resident, and {"section" | "nominee": code} for what is missing."""
+    from civic.elections.forms import to_int
+    from civic.errors import NotFound
+
+    values = {"section": data.get("section", ""), "nominee": data.get("nominee", ""), "statement": (data.get("statement") or "")[:4000]}
+    section = next((s for s in sections if str(s.id) == values["section"]), None)
+    nominee = None
+    entry_id = to_int(values["nominee"], None, low=1)
+    if entry_id is not None:
+        try:
+            nominee = resident_in(session, community, roll_entry(session, election, entry_id).resident_id)
+        except NotFound:
+            nominee = None
+    missing = {}
+    if section is None:
+        missing["section"] = "section"
+    if nominee is None:
+        missing["nominee"] = "nominee"
+    return values, section, nominee, missing
