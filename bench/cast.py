@@ -131,10 +131,20 @@ def run(label: str, database_url: str | None, args, folder: Path) -> dict:
                 else:
                     errors.append(response.status_code)
 
+        profiler = None
+        if args.profile:  # py-spy samples the server while it casts (collapsed stacks, for flame graphs)
+            import subprocess
+
+            profiler = subprocess.Popen(["py-spy", "record", "--pid", str(pid.pid), "--format", "raw", "--rate", "100",
+                                         "--output", f"{args.profile}.{label}.txt"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1)
         started = time.perf_counter()
         with ThreadPoolExecutor(args.concurrency) as pool:
             list(pool.map(cast, clients))
         elapsed = time.perf_counter() - started
+        if profiler:
+            profiler.send_signal(__import__("signal").SIGINT)
+            profiler.wait()
         rss = common.rss_mb(pid.pid)
     for client in clients:
         client.close()
@@ -150,6 +160,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--profile", metavar="PREFIX", help="sample the server with py-spy while casting (PREFIX.sqlite.txt)")
     args = parser.parse_args()
     folder = common.temp_dir("civic-cast-")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "

@@ -47,6 +47,11 @@ def utcnow() -> dt.datetime:
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
+            # As many pooled connections as request threads (anyio's 40): with fewer, each overflow
+            # connection is opened (pragmas and all) and closed again per request under load.
+            kwargs.setdefault("pool_size", 40)
+            kwargs.setdefault("max_overflow", 10)
         # Let SQLAlchemy leave BEGIN to us so that writers take the lock up front (BEGIN IMMEDIATE)
         # instead of failing with "database is locked" on upgrade from a read transaction.
         engine = create_engine(url, **kwargs)
@@ -88,8 +93,8 @@ def make_engine(url: str, **kwargs) -> Engine:
         event.listen(engine, "rollback", _release)
 
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_size", 30)  # see above; opening a PostgreSQL connection costs milliseconds
+    kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 

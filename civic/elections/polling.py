@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import exists, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -132,10 +132,10 @@ def cast_online(db: Session, actor: Actor, election: Election, community: Commun
         raise Conflict(_("Voting in this round is closed."))
     if not online_window_open(election):
         raise Conflict(_("Online voting is not open now."))
-    entry = entry_for(db, election, actor.resident.id if actor.resident else None)
+    entry, has_proxy = _voter_and_proxy(db, election, actor)
     if entry is None or not entry.listed:
         raise Forbidden(_("You are not on the voter list of this election."))
-    if db.scalar(select(func.count()).select_from(Proxy).where(Proxy.election_id == election.id, Proxy.principal_roll_id == entry.id)):
+    if has_proxy:
         raise Conflict(_("You authorised a proxy for this election, so your proxy votes for you at the polling station."))
     sections = sections_of(round_)
     ballot = complete(ballot, sections)
@@ -160,6 +160,16 @@ def cast_online(db: Session, actor: Actor, election: Election, community: Commun
     if cast.outcome != "ok":
         raise Conflict(_("Your ballot could not be stored; nothing was recorded. Please try again."))
     return cast.tracking_code
+
+
+def _voter_and_proxy(db: Session, election: Election, actor: Actor) -> tuple[RollEntry | None, bool]:
+    """The actor's roll entry and whether they authorised a proxy, in one query (the casting hot path)."""
+    if actor.resident is None:
+        return None, False
+    proxied = exists().where(Proxy.election_id == election.id, Proxy.principal_roll_id == RollEntry.id)
+    row = db.execute(select(RollEntry, proxied).where(RollEntry.election_id == election.id,
+                                                      RollEntry.resident_id == actor.resident.id)).first()
+    return (row[0], bool(row[1])) if row else (None, False)
 
 
 def has_voted(db: Session, round_: Round, entry: RollEntry | None) -> bool:

@@ -259,15 +259,16 @@ def ballot(request: Request):
     round_ = load_round(request, election)
     who = actor(request)
     ensure_permission(who, "elections:ballot:cast", community)
-    barrier = _ballot_barrier(request, election, community, round_, who)
+    data = form(request)
+    action = data.get("action", "review") if request.method == "POST" else ""
+    # The confirmed cast is checked by polling.cast_online itself (same messages); other steps look first.
+    barrier = None if action == "confirm" else _ballot_barrier(request, election, community, round_, who)
     if barrier:
         return render(request, "elections/ballot_closed.html", base(election, community, round=round_, message=barrier),
                       status=200 if request.method == "GET" else 409)
     sections = polling.sections_of(round_)
     if request.method == "GET":
         return render(request, "elections/ballot.html", _ballot_context(election, community, round_, choices={}, problems={}))
-    data = form(request)
-    action = data.get("action", "review")
     ballot_, choices = forms.ballot_from_form(data, sections)
     problems = polling.ballot_problems(polling.complete(ballot_, sections), sections)
     if problems or action == "change":

@@ -63,3 +63,44 @@ def test_every_voter_once_whatever_the_threads(db, engine):
     assert ok, problems
     online = [e["tracking_code"] for e in json.loads(round_.board)["entries"] if e["kind"] == "online"]
     assert sorted(online) == sorted(codes)
+
+
+def test_one_batch_with_repeats_and_an_earlier_vote(db):
+    """The batched writer: a voter twice in one batch and a voter who voted before each get one ballot."""
+    community = make_community(db)
+    people = [make_resident(db, community, name=f"批量{i}", age=40) for i in range(12)]
+    committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)
+    election, round_ = election_at_polling(db, committee, community)
+    entries = [polling.entry_for(db, election, p.id) for p in people]
+    day = election.polling_day
+
+    def cast(entry, code):
+        return castqueue.Cast(round_.id, entry.id, '{"chair":{"approve":[],"oppose":[],"write_in":[]}}', code, day)
+
+    first = [cast(entries[0], "AAAA-AAAA-AAA2")]
+    castqueue.write_casts(db, first)
+    db.commit()
+    batch = [cast(entries[0], "AAAA-AAAA-AAA3"), cast(entries[1], "AAAA-AAAA-AAA4"), cast(entries[1], "AAAA-AAAA-AAA5"),
+             cast(entries[2], "AAAA-AAAA-AAA6")]
+    castqueue.write_casts(db, batch)
+    db.commit()
+    assert [c.outcome for c in first + batch] == ["ok", "duplicate", "ok", "duplicate", "ok"]
+    assert db.scalar(select(func.count()).select_from(RollMark)) == 3
+    assert db.scalar(select(func.count()).select_from(Ballot)) == 3
+    db.expire_all()
+    assert db.get(Round, round_.id).entries == 3
+
+
+def test_a_closed_round_takes_no_batch(db):
+    community = make_community(db)
+    voter = [make_resident(db, community, name=f"迟到{i}", age=40) for i in range(12)][0]
+    committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)
+    election, round_ = election_at_polling(db, committee, community)
+    entry = polling.entry_for(db, election, voter.id)
+    db.execute(Round.__table__.update().where(Round.id == round_.id).values(status="counting"))
+    db.commit()
+    cast = castqueue.Cast(round_.id, entry.id, "{}", "AAAA-AAAA-AAA7", election.polling_day)
+    castqueue.write_casts(db, [cast])
+    db.commit()
+    assert cast.outcome == "closed"
+    assert db.scalar(select(func.count()).select_from(RollMark)) == 0
