@@ -111,8 +111,10 @@ class Actor:
 ANONYMOUS = Actor()
 
 
-def roles_for(user: User, resident: Resident | None) -> list[tuple[str, int | None, int | None]]:
-    roles = [(r.role, r.community_id, r.street_id) for r in user.roles]
+def roles_for(user: User, resident: Resident | None, assigned: list[tuple[str, int | None, int | None]] | None = None
+              ) -> list[tuple[str, int | None, int | None]]:
+    """Assigned roles (`assigned`, or read from `user.roles`) plus those a resident holds by the registry."""
+    roles = list(assigned) if assigned is not None else [(r.role, r.community_id, r.street_id) for r in user.roles]
     if resident is not None:
         roles.append(("resident", resident.community_id, None))
         if resident.is_resident_rep:
@@ -123,13 +125,17 @@ def roles_for(user: User, resident: Resident | None) -> list[tuple[str, int | No
 
 
 def load_actor(db: Session, user_id: int) -> Actor | None:
-    user = db.execute(
-        select(User).options(selectinload(User.roles)).where(User.id == user_id, User.active.is_(True))
-    ).scalar_one_or_none()
-    if user is None:
+    """User and resident in one query, the role tuples in another: this runs on every signed-in request."""
+    from civic.accounts.models import RoleAssignment
+
+    row = db.execute(select(User, Resident).outerjoin(Resident, Resident.id == User.resident_id)
+                     .where(User.id == user_id, User.active.is_(True))).first()
+    if row is None:
         return None
-    resident = db.get(Resident, user.resident_id) if user.resident_id else None
-    return Actor(user=user, resident=resident, roles=roles_for(user, resident))
+    user, resident = row
+    assigned = [tuple(r) for r in db.execute(select(RoleAssignment.role, RoleAssignment.community_id, RoleAssignment.street_id)
+                                             .where(RoleAssignment.user_id == user_id))]
+    return Actor(user=user, resident=resident, roles=roles_for(user, resident, assigned))
 
 
 class SessionCookies:

@@ -151,7 +151,9 @@ def cast_online(db: Session, actor: Actor, election: Election, community: Commun
         else:
             db.rollback()
     else:
-        db.rollback()  # end the read transaction before waiting for the writer
+        # End the read transaction before waiting for the writer. close(), not rollback(): rollback would
+        # expire every loaded object and the receipt redirect would read the election again.
+        db.close()
         cast.outcome = writer.submit(cast)
     if cast.outcome == "duplicate":
         raise Conflict(_("You have already voted in this round. Each voter has one ballot."))
