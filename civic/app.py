@@ -241,7 +241,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         always_protect={"/login", "/activate", "/reset"},
         send_csrf_failed=csrf_failed,
     )
-    wrapped = SecurityHeadersMiddleware(LocaleMiddleware(protected, settings.default_locale), settings)
+    from civic.pagecache import PageCache
+    from civic.security import SESSION_COOKIE
+
+    cached = PageCache(protected, engine, settings.page_cache_seconds, SESSION_COOKIE)
+    app.state.page_cache = cached
+    wrapped = SecurityHeadersMiddleware(LocaleMiddleware(cached, settings.default_locale), settings)
     # Keep the Starlette object reachable (state, url_for) for tests and the CLI.
     wrapped.starlette = app  # type: ignore[attr-defined]
     wrapped.state = app.state  # type: ignore[attr-defined]

@@ -91,12 +91,21 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         event.listen(engine, "commit", _release)
         event.listen(engine, "rollback", _release)
-
+        _track(engine)
         return engine
     kwargs.setdefault("pool_size", 30)  # see above; opening a PostgreSQL connection costs milliseconds
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _track(engine)
+    return engine
+
+
+def _track(engine: Engine) -> None:
+    """Committed writes bump the page cache's generations (see civic.pagecache)."""
+    from civic.pagecache import track_writes
+
+    track_writes(engine)
 
 
 def make_sessionmaker(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:

@@ -8,6 +8,7 @@ def import_all_models() -> None:
     import civic.accounts.models  # noqa: F401
     import civic.audit  # noqa: F401
     import civic.notify  # noqa: F401
+    import civic.pagecache  # noqa: F401
     import civic.registry.models  # noqa: F401
     import civic.rulesconfig.models  # noqa: F401
 

@@ -38,6 +38,7 @@ VARIABLES = {
     "CIVIC_SESSION_HOURS": "hours a session lasts without activity; default 12",
     "CIVIC_ASSIST_MINUTES": "minutes an assisted-mode session lasts; default 30",
     "CIVIC_LOG_LEVEL": "logging level; default INFO",
+    "CIVIC_PAGE_CACHE_SECONDS": "longest time an anonymous page is served from the cache (writes invalidate it at once); 0 turns the cache off; default 30",
 }
 
 
@@ -65,6 +66,7 @@ class Settings:
     session_hours: int = 12
     assist_minutes: int = 30
     log_level: str = "INFO"
+    page_cache_seconds: int = 30
     templates_dir: Path = field(default=TEMPLATES_DIR)
     static_dir: Path = field(default=STATIC_DIR)
 
@@ -92,6 +94,7 @@ class Settings:
             session_hours=int(env.get("CIVIC_SESSION_HOURS", "12")),
             assist_minutes=int(env.get("CIVIC_ASSIST_MINUTES", "30")),
             log_level=env.get("CIVIC_LOG_LEVEL", "INFO"),
+            page_cache_seconds=int(env.get("CIVIC_PAGE_CACHE_SECONDS", "30")),
         )
         values.update(overrides)
         if not values["secret_key"]:

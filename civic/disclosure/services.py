@@ -27,6 +27,7 @@ from civic.disclosure.models import (Attachment, CategorySetting, Disclosure, Di
 from civic.errors import Conflict, Invalid, NotFound
 from civic.i18n import _, format_date, translations
 from civic.markdown import plain_text
+from civic.pagecache import STATISTIC
 from civic.notify import notify
 from civic.registry.models import Community, StreetOffice
 from civic.rulesconfig.services import Rules, current_rules, rules_by_version
@@ -613,5 +614,8 @@ def save_category(db: Session, actor: Actor, code: str, requires_review: bool, n
 def count_read(sessions, disclosure_id: int) -> None:
     """One more reader (a statistic, not a state change worth an audit entry); its own short transaction."""
     with sessions() as db:
-        db.execute(update(Disclosure).where(Disclosure.id == disclosure_id).values(read_count=Disclosure.read_count + 1))
+        # A statistic: cached pages showing read counts may lag it (CIVIC_PAGE_CACHE_SECONDS) rather than be
+        # thrown away at every reading.
+        db.execute(update(Disclosure).where(Disclosure.id == disclosure_id).values(read_count=Disclosure.read_count + 1),
+                   execution_options=STATISTIC)
         db.commit()

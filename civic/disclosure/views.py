@@ -117,6 +117,7 @@ def item_page(request: Request):
     response = render(request, "disclosure/item.html", item_context(request, item), block="feedback")
     if not is_htmx(request):
         services.count_read(request.app.state.write_sessions, item.id)
+        response.headers["Cache-Control"] = "no-store"  # every reading counts: never answered from the page cache
     return response
 
 

@@ -1,0 +1,202 @@
+"""Whole-page cache for anonymous GET requests, with invalidation by write generations.
+
+Every committed transaction that wrote to a module's tables bumps that module's counter in
+`core_generation` inside the same transaction (the engine hooks below). A cached page keeps the
+counters it was rendered under, read BEFORE rendering, and is served only while they are unchanged
+(and for at most `CIVIC_PAGE_CACHE_SECONDS`, for what depends on the clock). So a change shows on the
+very next request, in every worker process and on every host sharing the database.
+
+Only anonymous pages are cached (no session cookie), only 200 answers without Set-Cookie, without
+`Cache-Control: no-store` and without a CSRF token in the body (tokens are per browser).
+"""
+from __future__ import annotations
+
+import re
+import time
+import weakref
+from collections import OrderedDict
+from http.cookies import SimpleCookie
+
+from sqlalchemy import Integer, String, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, mapped_column
+
+from civic import i18n
+from civic.db import Base
+
+DOMAIN_SCOPES = ("elections", "consultations", "disclosure", "appraisal")
+SCOPES = ("core", *DOMAIN_SCOPES)
+MAX_BODY = 2 * 1024 * 1024
+_WRITE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+
+
+class Generation(Base):
+    """How many committed transactions have written to a scope's tables."""
+
+    __tablename__ = "core_generation"
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    counter: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def scope_of_table(table: str) -> str:
+    prefix = table.split("_", 1)[0]
+    return prefix if prefix in DOMAIN_SCOPES else "core"
+
+
+def scopes_of_path(path: str) -> tuple[str, ...]:
+    """A module's pages show the module's data and the core's (communities, rules); others may show all."""
+    first = path.split("/", 2)[1] if path.count("/") >= 1 else ""
+    return ("core", first) if first in DOMAIN_SCOPES else SCOPES
+
+
+# ---- write tracking (installed on every engine by civic.db.make_engine) ------------------------------
+
+STATISTIC = {"civic_statistic": True}  # execution option: a counter no cached page needs to be fresh for
+
+
+def track_writes(engine: Engine) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _touched(conn, _cursor, statement, _parameters, context, _executemany):
+        match = _WRITE.match(statement)
+        if match is None or match.group(1) == "core_generation":
+            return
+        if context is not None and context.execution_options.get("civic_statistic"):
+            return
+        conn.info.setdefault("civic_touched", set()).add(scope_of_table(match.group(1)))
+
+    @event.listens_for(engine, "commit")
+    def _bump(conn):
+        touched = conn.info.pop("civic_touched", None)
+        if not touched or not _has_table(conn):
+            return
+        # Raw DB-API cursor: runs in the transaction being committed, before the COMMIT itself.
+        # Scopes come from a fixed list, never from input. An upsert: a truncated table starts again at 1.
+        rows = ",".join(f"('{s}', 1)" for s in sorted(touched) if s in SCOPES)
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(f"INSERT INTO core_generation (scope, counter) VALUES {rows} "
+                           "ON CONFLICT (scope) DO UPDATE SET counter = core_generation.counter + 1")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "rollback")
+    def _forget(conn):
+        conn.info.pop("civic_touched", None)
+
+
+_READY: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+
+
+def _has_table(conn) -> bool:
+    """False only while migrations have not created the table yet (checked until it exists)."""
+    engine = conn.engine
+    if engine in _READY:
+        return True
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        if conn.dialect.name == "sqlite":
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'core_generation'")
+        else:
+            cursor.execute("SELECT 1 FROM pg_catalog.pg_tables WHERE tablename = 'core_generation'")
+        found = cursor.fetchone() is not None
+    finally:
+        cursor.close()
+    if found:
+        _READY.add(engine)
+    return found
+
+
+def read_generations(engine: Engine) -> dict[str, int]:
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("SELECT scope, counter FROM core_generation")
+        rows = cursor.fetchall()
+        cursor.close()
+    finally:
+        raw.close()
+    return dict(rows)
+
+
+# ---- the middleware ----------------------------------------------------------------------------------
+
+
+class PageCache:
+    """ASGI middleware; sits inside LocaleMiddleware (the locale is part of the key) and outside CSRF."""
+
+    def __init__(self, app, engine: Engine, seconds: int, session_cookie: str, max_entries: int = 2000):
+        self.app, self.engine, self.seconds, self.session_cookie = app, engine, seconds, session_cookie
+        self.max_entries = max_entries
+        self.entries: OrderedDict[tuple, tuple] = OrderedDict()
+        self.in_loop = engine.dialect.name == "sqlite"  # a local file read in WAL mode never waits for a lock
+        self.hits = self.misses = 0
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not self.seconds or not self._cacheable_path(scope["path"]):
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        cookies = SimpleCookie(headers.get(b"cookie", b"").decode("latin-1"))
+        if self.session_cookie in cookies:
+            return await self.app(scope, receive, send)
+        text_size = cookies.get(i18n.TEXT_SIZE_COOKIE)
+        from civic import clock
+
+        key = (scope["path"], scope.get("query_string", b""), i18n.get_locale(), text_size.value if text_size else "",
+               headers.get(b"hx-request", b""), headers.get(b"hx-target", b""), b"json" in headers.get(b"accept", b"")[:40],
+               clock._frozen.get())
+        generations = await self._generations()
+        wanted = tuple(generations.get(s, 0) for s in scopes_of_path(scope["path"]))
+        cached = self.entries.get(key)
+        if cached is not None and cached[0] == wanted and time.monotonic() - cached[1] < self.seconds:
+            self.hits += 1
+            self.entries.move_to_end(key)
+            await send({"type": "http.response.start", "status": 200, "headers": cached[2]})
+            await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else cached[3]})
+            return
+        self.misses += 1
+        await self._render_and_keep(scope, receive, send, key, wanted)
+
+    @staticmethod
+    def _cacheable_path(path: str) -> bool:
+        return not path.startswith(("/static/", "/health", "/login", "/logout", "/activate", "/reset", "/set-locale", "/text-size"))
+
+    async def _generations(self) -> dict[str, int]:
+        if self.in_loop:
+            return read_generations(self.engine)
+        from starlette.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(read_generations, self.engine)
+
+    async def _render_and_keep(self, scope, receive, send, key, wanted) -> None:
+        start: dict = {}
+        chunks: list[bytes] = []
+        size = 0
+        keep = scope["method"] == "GET"
+
+        async def capture(message):
+            nonlocal keep, size
+            if message["type"] == "http.response.start":
+                start.update(message)
+                names = {k.lower() for k, _v in message.get("headers", [])}
+                no_store = any(k.lower() == b"cache-control" and b"no-store" in v for k, v in message.get("headers", []))
+                keep = keep and message["status"] == 200 and b"set-cookie" not in names and not no_store
+            elif message["type"] == "http.response.body" and keep:
+                body = message.get("body", b"")
+                size += len(body)
+                if size > MAX_BODY:
+                    keep = False
+                    chunks.clear()
+                else:
+                    chunks.append(body)
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        if not keep or not start:
+            return
+        body = b"".join(chunks)
+        if b'name="csrftoken"' in body:
+            return
+        self.entries[key] = (wanted, time.monotonic(), list(start.get("headers", [])), body)
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.max_entries:
+            self.entries.popitem(last=False)
