@@ -148,11 +148,12 @@ def main() -> int:
     parser.add_argument("--save", help="write the figures to this JSON file")
     parser.add_argument("--compare", help="a JSON file saved by an earlier run, to compare with")
     parser.add_argument("--only", action="append", choices=PAGES, help="measure only this page (repeatable)")
+    parser.add_argument("--no-page-cache", action="store_true", help="serve with CIVIC_PAGE_CACHE_SECONDS=0: what rendering costs")
     args = parser.parse_args()
     community = args.community or DEFAULTS[args.scale]["community"]
     phone = args.login or DEFAULTS[args.scale]["login"]
     data = Path(args.data) if args.data else common.temp_dir("civic-pages-")
-    env = common.environment(data)
+    env = common.environment(data, **({"CIVIC_PAGE_CACHE_SECONDS": "0"} if args.no_page_cache else {}))
     if not args.data:
         print(f"loading the demo ({args.scale}) into {data} …")
         common.civic("demo", *(["--scale", "district"] if args.scale == "district" else []), env=env, cwd=data)
