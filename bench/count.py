@@ -51,6 +51,13 @@ def naive_tally(ballots) -> Counter:
     return counts
 
 
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # pragma: no cover - not on every platform
+        return "?"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ballots", type=int, default=1_000_000)
@@ -63,16 +70,19 @@ def main() -> int:
     online = [b for b in online if b is not None]
     paper = [None] * (args.ballots - len(online))
     print(f"generated in {time.perf_counter() - t:.1f} s")
-    t = time.perf_counter()
+    print(f"load average before timing: {_load()}  (wall seconds, then CPU seconds of this process: on a shared machine "
+          "the CPU figure moves less with other jobs)")
+    t, c = time.perf_counter(), time.process_time()
     naive_tally(online)
-    baseline = time.perf_counter() - t
-    print(f"baseline (one pass adding up approvals): {baseline:.3f} s")
+    baseline, baseline_cpu = time.perf_counter() - t, time.process_time() - c
+    print(f"baseline (one pass adding up approvals): {baseline:.3f} s, CPU {baseline_cpu:.3f} s")
     registered = int(args.ballots * 1.6)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     result = rules.count_round({"quorum": [1, 2], "win": [1, 2], "runoff_win": [1, 3]}, SECTIONS, online, paper,
                                registered=registered, issued=args.ballots)
-    counted = time.perf_counter() - t
-    print(f"count_round: {counted:.3f} s  ratio to baseline {counted / baseline:.2f}  (target < 1 s)  "
+    counted, counted_cpu = time.perf_counter() - t, time.process_time() - c
+    print(f"count_round: {counted:.3f} s, CPU {counted_cpu:.3f} s  ratio to baseline {counted / baseline:.2f} "
+          f"(CPU {counted_cpu / baseline_cpu:.2f})  (target < 1 s)  "
           f"elected: {[s['elected'] for s in result['sections'].values()]}")
     election = {"id": "e-bench-01", "community": "压测社区", "title": "计票压测", "round": 1, "registered_voters": registered,
                 "rules": {"quorum": [1, 2], "win": [1, 2], "runoff_win": [1, 3]}}
@@ -96,11 +106,13 @@ def main() -> int:
         path = handle.name
     print(f"board built in {built:.1f} s ({os.path.getsize(path) / 1e6:.0f} MB)")
     del document, entries, online, sorted_online
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     status = board.main_verify(path, out=io.StringIO())  # exactly what `civic verify BOARD.json` runs
-    verified = time.perf_counter() - t
+    verified, verified_cpu = time.perf_counter() - t, time.process_time() - c
     os.unlink(path)
-    print(f"civic verify (read + chain + recount): {verified:.2f} s, exit {status} (target < 10 s)")
+    print(f"civic verify (read + chain + recount): {verified:.2f} s, CPU {verified_cpu:.2f} s, exit {status}  "
+          f"ratio to baseline {verified / baseline:.1f} (CPU {verified_cpu / baseline_cpu:.1f})  (target < 10 s)")
+    print(f"load average after: {_load()}")
     return status
 
 

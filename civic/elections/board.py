@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -103,6 +104,8 @@ def _H_is(x: Any, expected: Any) -> bool:
 
 _ONLINE_KEYS = frozenset({"seq", "prev", "kind", "tracking_code", "hash"})
 _ONLINE_TEMPLATE = '{"kind":"online","prev":%s,"seq":%d,"tracking_code":%s}'
+_HEX_DIGEST = re.compile("[0-9a-f]{64}")
+_ONLINE_LINKED = '{"kind":"online","prev":"%s","seq":%d,"tracking_code":%s}'  # prev: a hex digest
 _ONLINE_FIELDS = itemgetter("kind", "seq", "prev", "tracking_code", "hash")
 
 
@@ -265,12 +268,14 @@ def _walk(entries: list, prev: str, problems: _Problems) -> tuple[int, list[int]
     online = 0
     closes: list[int] = []
     sha256 = hashlib.sha256
+    hex_prev = _HEX_DIGEST.fullmatch(prev) is not None  # the genesis hash, then each digest matched
     for seq, entry in enumerate(entries, 1):
         # The bulk of a board: a well-formed online entry that links, checked in one go.
         if type(entry) is dict and entry.keys() == _ONLINE_KEYS:
             kind, number, link, code, digest = _ONLINE_FIELDS(entry)
-            if kind == "online" and number == seq and link == prev and type(number) is int and type(code) is str:
-                text = _ONLINE_TEMPLATE % (encode_basestring(link), number, encode_basestring(code))
+            if kind == "online" and number == seq and link == prev and hex_prev and type(number) is int and type(code) is str:
+                # link == prev, a hex digest: written into the JSON text as it is, nothing to escape
+                text = _ONLINE_LINKED % (link, number, encode_basestring(code))
                 try:
                     if sha256(text.encode("utf-8")).hexdigest() == digest:
                         online += 1
@@ -280,6 +285,7 @@ def _walk(entries: list, prev: str, problems: _Problems) -> tuple[int, list[int]
                     pass
         online += _check_entry(seq, entry, prev, problems, closes)
         prev = entry.get("hash") if type(entry) is dict else None
+        hex_prev = type(prev) is str and _HEX_DIGEST.fullmatch(prev) is not None
     return online, closes
 
 

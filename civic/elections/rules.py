@@ -21,9 +21,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from itertools import chain
+from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any
+
+try:  # optional: groups a million ballots into their few distinct contents several times faster
+    import orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    orjson = None
 
 Frac = tuple[int, int]
 Violation = tuple[str, dict]
@@ -598,6 +603,10 @@ def _marks(ballots: list, paper: list, sids: list[str], weights: Sequence[int] |
     if weights is None:
         marked = ballots + paper if paper else ballots
         nulls = marked.count(None)
+        grouped = _group_identical(marked, nulls)
+        if grouped is not None:  # each distinct ballot counted once, times how often it was cast
+            distinct, times = grouped
+            return _part_counts(distinct, sids, times), nulls
         return _part_counts(marked, sids, has_nulls=nulls > 0), nulls
     if len(weights) != len(ballots):
         raise ValueError("weights and ballots differ in length")
@@ -608,6 +617,43 @@ def _marks(ballots: list, paper: list, sids: list[str], weights: Sequence[int] |
         parts[sid].update(counts)
     nulls = sum(w for b, w in zip(ballots, weights) if b is None) if None in ballots else 0
     return parts, paper.count(None) + nulls
+
+
+# Encoding options for _group_identical: subclasses, dataclasses and dates are refused (TypeError)
+# rather than turned into JSON, so that they take the careful path exactly as before.
+_GROUP_OPTIONS = (
+    (orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME)
+    if orjson is not None
+    else 0
+)
+
+
+def _group_identical(ballots: list, nulls: int) -> tuple[list, list[int]] | None:
+    """The distinct ballots among `ballots` and how often each occurs, found by their JSON text:
+    one C-level encoding and one dict update per ballot, where counting them one by one makes tuples
+    per section. (A million ballots of a real election have a few ten thousand distinct contents.)
+
+    Equal texts mean equal contents, so each distinct text is counted once as the ballot it decodes
+    to, with its weight. None when the fast way cannot be trusted to count exactly like the careful
+    one: orjson missing, something it will not encode (the careful path then says what is wrong), or a
+    `null` inside a ballot or a ballot that is `null` without being None (orjson writes NaN and
+    infinities as null) — those rare ballots are counted one by one instead. Ballots are JSON values;
+    the only other Python objects orjson turns into JSON (uuid.UUID, enum members) would be counted as
+    the string or number they encode to.
+    """
+    if orjson is None:
+        return None
+    n = len(ballots)
+    try:
+        counts = Counter(map(orjson.dumps, ballots, repeat(None, n), repeat(_GROUP_OPTIONS, n)))
+    except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
+        return None
+    if counts.get(b"null", 0) != nulls:
+        return None
+    texts = [text for text in counts if text != b"null"]
+    if any(b"null" in text for text in texts):  # also a write-in spelled "null": merely slower
+        return None
+    return list(map(orjson.loads, texts)), [counts[text] for text in texts]
 
 
 def _count_int(value: Any, what: str) -> int:

@@ -215,6 +215,29 @@ def test_reordered_entries_fail():
     assert any("seq" in p for p in problems) and any("prev" in p for p in problems)
 
 
+@pytest.mark.parametrize("canonical", [True, False])
+def test_an_online_entry_after_a_non_hex_hash_is_hashed_canonically(canonical):
+    """The walk writes a linked prev into the online template unescaped only when it is a hex digest:
+    after an entry whose stored hash is something else, the next online entry's hash must still be
+    checked over canon(), whether it was made that way (only entry 1 is wrong) or not (both are)."""
+    doc = small_board()
+    entries = doc["entries"]
+    odd = 'x"y\\z\n'
+    entries[0]["hash"] = odd
+    entries[1]["prev"] = odd
+    body = {k: v for k, v in entries[1].items() if k != "hash"}
+    if canonical:
+        entries[1]["hash"] = H(body)
+    else:  # the prev written raw into the JSON text, quotes and all: not the canonical hash
+        text = '{"kind":"online","prev":"%s","seq":2,"tracking_code":"%s"}' % (odd, body["tracking_code"])
+        entries[1]["hash"] = hashlib.sha256(text.encode()).hexdigest()
+    expected = ["entry 1: hash does not match the entry's content"]
+    if not canonical:
+        expected.append("entry 2: hash does not match the entry's content")
+    expected.append("entry 3: prev is not the hash of the entry before it")  # entry 2's hash changed
+    assert verify(doc)[2] == expected
+
+
 def test_wrong_head_fails():
     doc = small_board()
     doc["head"] = doc["entries"][-2]["hash"]

@@ -284,6 +284,40 @@ def test_unreadable_ballot_content_raises():
         count_round(RULES, sections, [], boxes=[{"returned": 1, "invalid": -1, "sections": {}}], **kw)
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rounds())
+def test_grouping_by_json_text_counts_like_ballot_by_ballot(case):
+    """count_round groups identical ballots by their orjson text; without orjson it counts them one by one."""
+    from unittest import mock
+
+    sections, online, paper, boxes, registered, issued, round_no = case
+    kw = dict(registered=registered, issued=issued, round_no=round_no)
+    fast = count_round(RULES, sections, online, paper, boxes, **kw)
+    with mock.patch.object(rules, "orjson", None):
+        assert rules._group_identical(online, 0) is None
+        careful = count_round(RULES, sections, online, paper, boxes, **kw)
+    assert fast == careful
+
+
+def test_grouping_falls_back_where_json_text_is_ambiguous():
+    """NaN encodes as null: a NaN ballot is no null ballot, a NaN section no blank one."""
+    sections = [{"id": "chair", "seats": 1, "candidates": [{"id": "c1", "name": "null"}]}]
+    kw = dict(registered=1, issued=5)
+    with pytest.raises(ValueError):
+        count_round(RULES, sections, [float("nan")], **kw)
+    with pytest.raises(ValueError):
+        count_round(RULES, sections, [{"chair": float("nan")}], **kw)
+    with pytest.raises(ValueError):
+        count_round(RULES, sections, [{"chair": {"approve": [float("inf")], "oppose": [], "write_in": []}}], **kw)
+    assert rules._group_identical([None, float("nan")], 1) is None
+    assert rules._group_identical([{"chair": None}], 0) is None
+    # a write-in spelled "null" is merely counted the careful way
+    ballots = [_votes(write_in=["null"]), _votes(write_in=["null"]), None, BLANK]
+    result = count_round(RULES, sections, ballots, registered=4, issued=4)["sections"]["chair"]
+    assert result["votes"] == {"c1": 2} and result["invalid"] == 1
+    assert rules._group_identical([BLANK, BLANK, None], 1) == ([BLANK], [2])
+
+
 def _chair(seats=1, names=("王建国", "李秀英")):
     return [{"id": "chair", "title": "主任", "seats": seats, "candidates": [{"id": f"c{i + 1}", "name": n} for i, n in enumerate(names)]}]
 
