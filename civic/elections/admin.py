@@ -149,8 +149,9 @@ def create(request: Request):
     day = forms.to_date(values.get("polling_day"))
     if day:
         defaults = setup.default_schedule(day, config)
+    gate = setup.leaving_audit_gate(session, community, day, config) if values.get("purpose", "general") == "general" else None
     return render(request, "elections/create.html", {
-        "community": community, "values": values, "errors": errors, "problems": problems, "css": CSS, "defaults": defaults,
+        "community": community, "values": values, "errors": errors, "problems": problems, "css": CSS, "defaults": defaults, "gate": gate,
         "modes": [(m, messages.mode_label(m)) for m in MODES], "purposes": PURPOSES, "fields": setup.SCHEDULE_FIELDS,
         "step_label": lambda f: messages.step(setup.STEP_OF[f]),
     }, status=status)

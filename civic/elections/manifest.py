@@ -18,6 +18,7 @@ def _module() -> Module:
         permissions=PERMISSIONS,
         seed=seed,
         scale_seed=scale_seed,
+        seed_after=("disclosure",),  # D8: the demo elections come after the chairs' leaving audits are published
     )
 
 
