@@ -8,7 +8,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.routing import Route
 
-from civic.elections import forms, messages, nominations as nominations_service, polling, queries, roll, setup
+from civic.elections import forms, messages, nominations as nominations_service, polling, queries, relatives, roll, setup
 from civic.elections.models import MODES, PURPOSES, Election, Round, Signature
 from civic.errors import DomainError, NotFound
 from civic.i18n import N_, _
@@ -405,7 +405,8 @@ def nominations_context(request: Request, election: Election, community: Communi
     results, total = queries.search_roll(session, election, q) if searched else ([], 0)
     context = base(election, community, nominations=queries.nominations(session, election), sections=queries.sections(session, election),
                    q=q, searched=searched, results=results, total=total, values={}, errors={}, done=done_message(request),
-                   manage=can(actor(request), MANAGE, community), record=can(actor(request), "elections:nomination:record", community))
+                   manage=can(actor(request), MANAGE, community), record=can(actor(request), "elections:nomination:record", community),
+                   e8=relatives.e8_warnings(session, election, community))
     context.update(extra)
     return context
 
