@@ -286,6 +286,10 @@ def result_view(db: Session, election: Election, round_: Round) -> dict | None:
     seated = len(earlier) + sum(len(s["elected"]) for s in result["sections"].values())
     codes = rules.warnings(result, genders, relations, seated, earlier_elected=earlier, config=config_of(election))
     warnings = [{"code": code, "text": messages.violation(code, params)} for code, params in codes]
+    for warning, (code, params) in zip(warnings, codes):
+        if code == "near-relatives-elected":  # E3, with the names
+            warning["text"] = _("Near relatives have been elected together: %(pairs)s. They cannot serve together (E3).",
+                                pairs="；".join(f"{person_name(a, names)}、{person_name(b, names)}" for a, b in params["pairs"]))
     warnings += relatives.e9_warnings(db, election, [round_])  # E9: a candidate or relative on the count record
     registered = result["registered"]
     return {"result": result, "sections": out_sections, "warnings": warnings, "registered": registered, "returned": returned,

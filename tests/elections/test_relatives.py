@@ -73,7 +73,13 @@ def test_bad_declarations_are_refused_and_nothing_changes(db, world, english):
     assert db.scalar(select(func.count()).select_from(Relation)) == 1 and _audits(db, "elections.relation.declare") == 1
 
 
-def test_e3_pairs_of_candidates_flag_elected_relatives(db, world):
+def polling_sections(round_):
+    from civic.elections.polling import sections_of
+
+    return sections_of(round_)
+
+
+def test_e3_pairs_of_candidates_flag_elected_relatives(db, world, english):
     community, committee, _other, _election, _people, _stranger = world
     polling_election, round_ = election_at_polling(db, committee, community, polling_day=dt.date.today() + dt.timedelta(days=60))
     cands = list(db.execute(select(Candidate).where(Candidate.election_id == polling_election.id).order_by(Candidate.id)).scalars())
@@ -85,6 +91,15 @@ def test_e3_pairs_of_candidates_flag_elected_relatives(db, world):
     result = {"valid": True, "sections": {"chair": {"elected": [chair.public_id]}, "vice": {"elected": [vice.public_id]}}}
     codes = [code for code, _p in rules.warnings(result, {}, pairs, 5)]
     assert "near-relatives-elected" in codes
+    # The results page names them (queries.result_view), from the round's result as the count stores it.
+    from civic.elections import queries
+
+    sections = {s["id"]: {"votes": {}, "elected": [], "tied": [], "invalid": 0, "unfilled": 0} for s in polling_sections(round_)}
+    sections["chair"]["elected"], sections["vice"]["elected"] = [chair.public_id], [vice.public_id]
+    round_.result = json.dumps({"valid": True, "returned": 10, "registered": 12, "issued": 10, "sections": sections})
+    db.commit()
+    texts = [w["text"] for w in queries.result_view(db, polling_election, round_)["warnings"] if w["code"] == "near-relatives-elected"]
+    assert texts and chair.name in texts[0] and vice.name in texts[0] and "E3" in texts[0]
 
 
 def test_e8_committee_member_or_relative_nominated(db, world, english):
