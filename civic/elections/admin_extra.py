@@ -17,6 +17,7 @@ DONE = {
     "declared": N_("The near-relative relation was declared."),
     "removed": N_("The declaration was removed."),
     "window": N_("The online voting window was saved."),
+    "relative": N_("Your near relative was declared to the election committee."),
 }
 
 
@@ -97,6 +98,55 @@ def remove_relation(request: Request):
 
 
 # --------------------------------------------------------------------------------------------------
+# a candidate declares their own near relatives (statement page)
+# --------------------------------------------------------------------------------------------------
+
+
+def own_relatives_context(request: Request, election, community, candidate, values=None, errors=None) -> dict:
+    """What the statement page shows about the candidate's near relatives (used by views.statement_form too)."""
+    session = db(request)
+    q = (request.query_params.get("rq") or "")[:50]
+    return {"own_relations": relatives.of_person(session, election, candidate.resident_id) if candidate.resident_id else [],
+            "rq": q, "relative_results": [r for r in queries.search_residents(session, community, q) if r.id != candidate.resident_id],
+            "kinds": [(k, _(v)) for k, v in relatives.KINDS.items()], "relative_values": values or {"relative": "", "kind": "", "source": ""},
+            "relative_errors": errors or {}, "can_declare_relatives": bool(candidate.resident_id) and election.status != "closed"}
+
+
+@view
+def candidate_relatives(request: Request):
+    from civic.elections.views import _candidate
+    from civic.markdown import render_markdown
+
+    session = db(request)
+    election, community = load_election(request)
+    candidate = _candidate(request, election)
+    who = actor(request)
+    own = who.resident is not None and who.resident.id == candidate.resident_id
+    if not own:
+        ensure_permission(who, relatives.DECLARE, community)
+    data = form(request)
+    values = {"relative": (data.get("relative") or "")[:20], "kind": (data.get("kind") or "")[:30], "source": (data.get("source") or "")[:400]}
+    errors: dict[str, str] = {}
+    relative = _resident(session, community, values["relative"])
+    if relative is None:
+        errors["relative"] = _("Search the residents and choose your relative.")
+    if values["kind"] not in relatives.KINDS:
+        errors["rkind"] = _("Choose how the two are related.")
+    if not errors:
+        try:
+            relatives.declare_own(session, who, election, community, candidate, relative, values["kind"], values["source"])
+            return redirect(f"/elections/{election.public_id}/candidates/{candidate.public_id}/statement?done=relative#relatives")
+        except DomainError as error:
+            _refusal(session, error)
+            errors["relative" if error.field in ("a", "b") else ("rsource" if error.field == "source" else "rform")] = error.message
+    context = base(election, community, candidate=candidate, value=candidate.statement, errors={}, preview=render_markdown(candidate.statement),
+                   done="", **own_relatives_context(request, election, community, candidate, values, errors))
+    if relative is not None and relative not in context["relative_results"]:
+        context["relative_results"] = [relative, *context["relative_results"]]
+    return render(request, "elections/statement.html", context, status=422)
+
+
+# --------------------------------------------------------------------------------------------------
 # the online voting window
 # --------------------------------------------------------------------------------------------------
 
@@ -151,4 +201,8 @@ routes = [
     Route("/{eid}/relatives", relatives_page, methods=["GET", "POST"], name="relatives"),
     Route("/{eid}/relatives/{rid:int}/remove", remove_relation, methods=["POST"], name="remove_relation"),
     Route("/{eid}/online", online_window, methods=["GET", "POST"], name="online_window"),
+]
+
+public_routes = [
+    Route("/{eid}/candidates/{cid}/relatives", candidate_relatives, methods=["POST"], name="candidate_relatives"),
 ]

@@ -7,14 +7,14 @@ def _module() -> Module:
     from civic.elections.permissions import PERMISSIONS
     from civic.elections.demo import seed
     from civic.elections.scale import scale_seed
-    from civic.elections.admin_extra import routes as extra_admin_routes
+    from civic.elections.admin_extra import public_routes as extra_routes, routes as extra_admin_routes
     from civic.elections.views import admin_routes, routes
 
     return Module(
         name="elections",
         title=N_("Elections"),
         description=N_("Direct election of the residents' committee: voter list, candidates, ballots, results"),
-        routes=routes,
+        routes=[*routes, *extra_routes],
         admin_routes=[*admin_routes, *extra_admin_routes],
         permissions=PERMISSIONS,
         seed=seed,

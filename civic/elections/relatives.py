@@ -44,6 +44,25 @@ def declare(db: Session, actor: Actor, election: Election, community: Community,
             kind: str, source: str) -> Relation:
     """Declare that `a` and `b` are near relatives (E3/E8/E9) in this election."""
     ensure_permission(actor, DECLARE, community)
+    return _declare(db, actor, election, community, a, b, kind, source)
+
+
+def declare_own(db: Session, actor: Actor, election: Election, community: Community, candidate: Candidate, relative: Resident | None,
+                kind: str, source: str) -> Relation:
+    """A candidate declares their own near relative on their statement page (officials may do it for them)."""
+    own = actor.resident is not None and candidate.resident_id is not None and actor.resident.id == candidate.resident_id
+    if not own:
+        ensure_permission(actor, DECLARE, community)
+    if candidate.election_id != election.id or candidate.resident_id is None:
+        raise NotFound(_("No such candidate."))
+    if election.status == "closed":
+        raise Invalid(_("The election is closed: relations can no longer be declared."), field="form")
+    person = db.get(Resident, candidate.resident_id)
+    return _declare(db, actor, election, community, person, relative, kind, source, by_candidate=own)
+
+
+def _declare(db: Session, actor: Actor, election: Election, community: Community, a: Resident | None, b: Resident | None,
+             kind: str, source: str, *, by_candidate: bool = False) -> Relation:
     if a is None or a.community_id != community.id:
         raise Invalid(_("Choose the first person from the residents of %(community)s.", community=community.name), field="a")
     if b is None or b.community_id != community.id:
@@ -64,7 +83,7 @@ def declare(db: Session, actor: Actor, election: Election, community: Community,
     db.add(relation)
     db.flush()
     audit.record(db, "elections.relation.declare", actor=actor, target=f"relation:{relation.id}", community_id=community.id,
-                 data={"election": election.public_id, "a": low, "b": high, "kind": kind})
+                 data={"election": election.public_id, "a": low, "b": high, "kind": kind, **({"by_candidate": True} if by_candidate else {})})
     db.commit()
     return relation
 
@@ -205,3 +224,9 @@ def candidate_pairs(db: Session, election: Election) -> list[tuple[str, str]]:
     return [(public_of[a], public_of[b]) for a, b in db.execute(select(Relation.a_resident_id, Relation.b_resident_id)
                                                                    .where(Relation.election_id == election.id)).all()
             if a in public_of and b in public_of]
+
+
+def of_person(db: Session, election: Election, resident_id: int) -> list[dict]:
+    """The declarations that involve one person, with the other person's name."""
+    return [{"relation": r["relation"], "other": r["b"] if r["a"] is not None and r["a"].id == resident_id else r["a"], "kind": r["kind"]}
+            for r in relations(db, election) if resident_id in (r["relation"].a_resident_id, r["relation"].b_resident_id)]

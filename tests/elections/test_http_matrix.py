@@ -144,6 +144,7 @@ POSTS = [
     ("/elections/manage/{eid}/nominations/{nid}/review", {"approve": "1"}, {"election_committee", "admin"}),
     ("/elections/manage/{eid}/nominations/{nid}/answer", {"accept": "1"}, OFFICIALS),
     ("/elections/manage/{eid}/proxies", {"principal": "居民01", "holder": "居民02", "reason": "外出务工"}, OFFICIALS),
+    ("/elections/{eid}/candidates/{cid}/relatives", {"relative": "1", "kind": "spouse"}, OFFICIALS),
     ("/elections/manage/{eid}/relatives", {"a": "1", "b": "2", "kind": "spouse"}, OFFICIALS),
     ("/elections/manage/{eid}/relatives/1/remove", {}, OFFICIALS),
     ("/elections/manage/{eid}/online", {"enabled": "1", "opens": "2026-06-13T07:00", "closes": "2026-06-13T18:00"}, {"election_committee", "admin"}),

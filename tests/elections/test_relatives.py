@@ -247,3 +247,42 @@ def test_online_window_page(site):
     with sessions() as db:
         assert db.execute(select(Election)).scalar_one().online_closes_at == _local(DAY, 18)
     assert f"{DAY}T07:00" in client.get(url).text
+
+
+def test_a_candidate_declares_their_own_relatives(app):
+    """On the statement page: the candidate (a resident) declares a near relative; another resident may not."""
+    sessions = make_sessionmaker(app.state.engine, write=True)
+    with sessions() as db:
+        community = make_community(db, code="home", name="安和社区")
+        publish_leaving_audit(db, community)
+        for i in range(14):
+            make_resident(db, community, name=f"选民{i:02d}", age=30 + i)
+        committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)
+        election, _round = election_at_polling(db, committee, community, polling_day=dt.date.today() + dt.timedelta(days=60))
+        candidate = db.execute(select(Candidate).where(Candidate.election_id == election.id).order_by(Candidate.id)).scalars().first()
+        person = db.get(relatives.Resident, candidate.resident_id)
+        relative = make_resident(db, community, name="亲属甲", age=60)
+        owner = make_user(db, resident=person)
+        someone = make_user(db, resident=make_resident(db, community, name="路人乙"))
+        eid, cid, relative_id = election.public_id, candidate.public_id, relative.id
+        db.commit()
+    client = Client(app)
+    client.login_as(owner)
+    client.cookies.set("civic_lang", "en")
+    page = client.get(f"/elections/{eid}/candidates/{cid}/statement?rq=亲属甲")
+    assert page.status_code == 200 and "亲属甲" in page.text and 'name="relative"' in page.text
+    url = f"/elections/{eid}/candidates/{cid}/relatives"
+    refused = client.post_form(url, {"relative": str(relative_id), "kind": "cousin"})
+    assert refused.status_code == 422 and "Choose how the two are related" in refused.text
+    other = Client(app)
+    other.login_as(someone)
+    assert other.post_form(url, {"relative": str(relative_id), "kind": "parent-child"}).status_code == 403
+    with sessions() as db:
+        assert db.scalar(select(func.count()).select_from(Relation)) == 0
+    done = client.post_form(url, {"relative": str(relative_id), "kind": "parent-child", "source": "本人申报"})
+    assert done.status_code == 303
+    page = client.get(done.headers["location"])
+    assert "Your near relative was declared" in page.text and "parent and child" in page.text
+    with sessions() as db:
+        entry = db.execute(select(AuditEntry).where(AuditEntry.action == "elections.relation.declare")).scalars().one()
+        assert json.loads(entry.data)["by_candidate"] is True
