@@ -20,7 +20,9 @@ def _two_residents(server, js: bool) -> tuple[str, str, str]:
         with make_sessionmaker(engine)() as db:
             anhe = db.execute(select(Community).where(Community.code == "anhe")).scalar_one()
             people = db.execute(select(Resident.name).where(Resident.community_id == anhe.id).order_by(Resident.id)).scalars().all()
-            eid = db.execute(select(Election.public_id).where(Election.community_id == anhe.id, Election.status == "polling")).scalar_one()
+            # The demo's own open election (other flows may open more in 安和社区 on the same server).
+            eid = db.execute(select(Election.public_id).where(Election.community_id == anhe.id, Election.status == "polling")
+                             .order_by(Election.id)).scalars().first()
     finally:
         engine.dispose()
     names = [n for n in dict.fromkeys(people) if people.count(n) == 1]
