@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from civic import audit
 from civic.accounts.models import AccessCode, RoleAssignment, User
-from civic.modules import domain_modules
+from civic.modules import domain_modules, seed_order
 from civic.registry.models import Community, District, Grid, Household, Resident, ResidentGroup, StreetOffice
 from civic.registry.rules import make_id_number
 from civic.rulesconfig.services import ensure_profile
@@ -122,7 +122,7 @@ def load(db: Session, *, residents_per_community: int = 150, seed: int = 2026) -
         db.flush()
         demo.residents[code] = people
     _users(db, demo, password)
-    for module in domain_modules():
+    for module in seed_order(domain_modules()):
         if module.seed:
             module.seed(db, demo)
     audit.record(db, "demo.load", target="district:demo", data={"communities": len(demo.communities)})

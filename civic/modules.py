@@ -22,6 +22,34 @@ class Module:
     seed: Callable | None = None  # seed(db, demo) adds the module's demo data
     scale_seed: Callable | None = None  # scale_seed(db, demo) adds data at district scale (benchmarks)
     in_nav: bool = True
+    # Read-only services this module offers to the others, by name (the one way modules call each other:
+    # `provided(name)`, never an import of another module's tables).
+    provides: dict[str, Callable] = field(default_factory=dict)
+    seed_after: tuple[str, ...] = ()  # modules whose demo data this module's seed builds on
+
+
+def provided(name: str) -> Callable | None:
+    """The service `name` offered by an installed domain module, or None when no module offers it."""
+    for module in domain_modules():
+        if name in module.provides:
+            return module.provides[name]
+    return None
+
+
+def seed_order(modules: list[Module]) -> list[Module]:
+    """Modules in navigation order, except that a module seeds after those named in its `seed_after`."""
+    names = {m.name for m in modules}
+    done: list[Module] = []
+    pending = list(modules)
+    while pending:
+        for module in pending:
+            if all(dep in {d.name for d in done} or dep not in names for dep in module.seed_after):
+                done.append(module)
+                pending.remove(module)
+                break
+        else:
+            raise ValueError("seed_after forms a cycle: " + ", ".join(m.name for m in pending))
+    return done
 
 
 def domain_modules() -> list[Module]:

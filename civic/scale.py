@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from civic.demo import GIVEN_F, GIVEN_M, SURNAMES, Demo
-from civic.modules import domain_modules
+from civic.modules import domain_modules, seed_order
 from civic.registry.models import Community, District, Grid, Household, Resident, ResidentGroup, StreetOffice
 from civic.registry.rules import id_check_digit
 from civic.rulesconfig.services import ensure_profile
@@ -90,7 +90,7 @@ def load_district(db: Session, *, communities: int = COMMUNITIES, residents: int
         if (c + 1) % 10 == 0:
             log(f"  {c + 1} communities, {serial:,} residents ({time.perf_counter() - started:.0f} s)")
     demo.scale = "district"
-    for module in domain_modules():
+    for module in seed_order(domain_modules()):
         scale_seed = getattr(module, "scale_seed", None)
         if scale_seed:
             t = time.perf_counter()

@@ -230,7 +230,10 @@ def test_rules_edit_validates_and_versions(app, world):
     assert page.status_code == 200
     from civic.rulesconfig.defaults import defaults
 
-    data = {k: (f"{v[0]}/{v[1]}" if isinstance(v, list) else ("1" if v is True else "0" if v is False else str(v))) for k, v in defaults().items()}
+    from civic.rulesconfig.defaults import SPEC
+    from civic.rulesconfig.rules import show_value
+
+    data = {k: (show_value(SPEC[k][1], v) if isinstance(v, list) else ("1" if v is True else "0" if v is False else str(v))) for k, v in defaults().items()}
     data.update({"legal_regime": "2025", "note": "test", "appraisal.weight_street": "50"})
     bad = client.post_form("/rules/manage/", data)
     assert bad.status_code == 422 and "100" in bad.text

@@ -166,9 +166,10 @@ def seed(db, demo) -> None:
     at(today - 7 * DAY, lambda: s.publish(
         staff, supervisor, anhe, today - 7 * DAY, "decisions", "关于开展垃圾分类督导志愿服务的决定",
         "经居民代表会议讨论通过，自下月起在各小区开展垃圾分类督导志愿服务，欢迎居民报名。"))
-    # 康宁社区: the chair's leaving audit too; 和平社区 has none yet (an election there would wait, D8).
-    at(today - 15 * DAY, lambda: s.publish(
-        "13800000020", admin, kangning, today - 15 * DAY, "audit", "康宁社区居委会主任离任经济责任审计结果公告",
+    # 康宁社区: the chair's leaving audit too, published before its election was set up (the elections demo seeds
+    # after this one: D8); 和平社区 has none yet (an election there would wait, D8).
+    at(today - 70 * DAY, lambda: s.publish(
+        "13800000020", admin, kangning, today - 70 * DAY, "audit", "康宁社区居委会主任离任经济责任审计结果公告",
         "审计结果：财务收支基本规范，已整改问题 2 项。", leaving=True))
     for _day, _order, action in sorted(events, key=lambda e: (e[0], e[1])):
         action()

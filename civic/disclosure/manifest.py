@@ -5,6 +5,7 @@ from civic.modules import Module
 
 def _module() -> Module:
     from civic.disclosure import services as s
+    from civic.disclosure.queries import leaving_audit_published
     from civic.disclosure.admin import admin_routes
     from civic.disclosure.demo import seed
     from civic.disclosure.scale import scale_seed
@@ -28,6 +29,11 @@ def _module() -> Module:
         },
         seed=seed,
         scale_seed=scale_seed,
+        provides={
+            # D8, for the elections module: is the chair's leaving audit published, and where staff publish it.
+            "leaving_audit_published": leaving_audit_published,
+            "leaving_audit_url": lambda community_code: f"/disclosure/manage/c/{community_code}/new",
+        },
     )
 
 

@@ -50,6 +50,11 @@ def _plan(rng: random.Random, community: Community, start: dt.date, today: dt.da
                 topic = rng.choice(WORDS)
                 plan.append(dict(on=on, category=rng.choice(["decisions", "construction", "services", "party"]), title=f"关于{topic}的公告",
                                  body=f"经{rng.choice(WORDS)}，{topic}事项如下：" + "；".join(rng.sample(WORDS, 6)) + "。"))
+    # D8: the chair's leaving audit, published before this term's election is set up (elections seed after disclosure).
+    on = today - dt.timedelta(days=40)
+    if on >= start:
+        plan.append(dict(on=on, category="audit", title=f"{community.name}居委会主任离任经济责任审计结果公告", leaving=True,
+                         body="受街道办事处委托，审计机构对原主任任期内经济责任履行情况进行了审计，未发现重大问题。"))
     return sorted(plan, key=lambda p: p["on"])
 
 
@@ -89,7 +94,7 @@ def seed_communities(db: Session, communities: list[Community], *, years: int = 
             rows.append({
                 "community_id": community.id, "category": p["category"], "title": p["title"], "year": p["on"].year, "number": numbers[p["on"].year],
                 "published_on": p["on"], "display_from": p["on"], "notice_days": p.get("notice_days"), "notice_ends_on": notice_end,
-                "period_start": p.get("period_start"), "is_leaving_audit": False, "rules_version_id": None, "withdrawn_on": None,
+                "period_start": p.get("period_start"), "is_leaving_audit": p.get("leaving", False), "rules_version_id": None, "withdrawn_on": None,
                 "withdrawn_reason": "", "read_count": rng.randint(0, 400), "created_by": None,
                 "search_text": rules.search_text(p["title"], plain_text(p["body"], limit=100_000), public, []) + "\n" + names[p["category"]],
                 "created_at": dt.datetime.combine(p["on"], dt.time(9), TZ).astimezone(dt.timezone.utc),

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.routing import Route
 
-from civic.elections import forms, messages, nominations as nominations_service, polling, queries, roll, setup
+from civic.elections import forms, messages, nominations as nominations_service, polling, queries, relatives, roll, setup
 from civic.elections.models import MODES, PURPOSES, Election, Round, Signature
 from civic.errors import DomainError, NotFound
 from civic.i18n import N_, _
@@ -149,8 +149,9 @@ def create(request: Request):
     day = forms.to_date(values.get("polling_day"))
     if day:
         defaults = setup.default_schedule(day, config)
+    gate = setup.leaving_audit_gate(session, community, day, config) if values.get("purpose", "general") == "general" else None
     return render(request, "elections/create.html", {
-        "community": community, "values": values, "errors": errors, "problems": problems, "css": CSS, "defaults": defaults,
+        "community": community, "values": values, "errors": errors, "problems": problems, "css": CSS, "defaults": defaults, "gate": gate,
         "modes": [(m, messages.mode_label(m)) for m in MODES], "purposes": PURPOSES, "fields": setup.SCHEDULE_FIELDS,
         "step_label": lambda f: messages.step(setup.STEP_OF[f]),
     }, status=status)
@@ -404,7 +405,8 @@ def nominations_context(request: Request, election: Election, community: Communi
     results, total = queries.search_roll(session, election, q) if searched else ([], 0)
     context = base(election, community, nominations=queries.nominations(session, election), sections=queries.sections(session, election),
                    q=q, searched=searched, results=results, total=total, values={}, errors={}, done=done_message(request),
-                   manage=can(actor(request), MANAGE, community), record=can(actor(request), "elections:nomination:record", community))
+                   manage=can(actor(request), MANAGE, community), record=can(actor(request), "elections:nomination:record", community),
+                   e8=relatives.e8_warnings(session, election, community))
     context.update(extra)
     return context
 

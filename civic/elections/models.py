@@ -243,14 +243,19 @@ class PaperDraft(Base):
 
 
 class Relation(Base):
-    """Declared near-relative links between candidates (E3, E8)."""
+    """A declared near-relative link between two residents of the community, per election (E3, E8, E9).
+    Symmetric: the pair is stored with the smaller resident id first, once per election."""
 
     __tablename__ = "elections_relation"
+    __table_args__ = (UniqueConstraint("election_id", "a_resident_id", "b_resident_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     election_id: Mapped[int] = mapped_column(ForeignKey("elections_election.id"), index=True)
-    a_candidate_id: Mapped[int] = mapped_column(ForeignKey("elections_candidate.id"))
-    b_candidate_id: Mapped[int] = mapped_column(ForeignKey("elections_candidate.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # spouse | parent | child | sibling | grandparent | grandchild
+    a_resident_id: Mapped[int] = mapped_column(ForeignKey("registry_resident.id"))
+    b_resident_id: Mapped[int] = mapped_column(ForeignKey("registry_resident.id"))
+    kind: Mapped[str] = mapped_column(String(30))  # spouse | parent-child | sibling | grandparent-grandchild
+    source: Mapped[str] = mapped_column(String(300), default="")  # how it is known (household register, declaration …)
+    declared_by: Mapped[int | None] = mapped_column(ForeignKey("accounts_user.id"))
+    declared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # `civic audit verify` checks every round's chain (registers CHAIN_VERIFIERS["elections"]).

@@ -15,6 +15,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "elections:objection:decide": COMMITTEE,
     "elections:objection:file": {"resident", "resident_rep", "party_rep", "staff"},
     "elections:proxy:register": OFFICIALS,
+    "elections:relation:declare": OFFICIALS,
     "elections:roll:view": OFFICIALS | OVERSIGHT,
     "elections:station:operate": OFFICIALS,
 }

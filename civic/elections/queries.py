@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from civic.elections import messages, rules
-from civic.elections.models import (Ballot, BoardEntry, Box, Candidate, Election, Nomination, Objection, PaperDraft, Proxy, Relation,
+from civic.elections.models import (Ballot, BoardEntry, Box, Candidate, Election, Nomination, Objection, PaperDraft, Proxy,
                                     RollEntry, RollMark, Round, Section, Signature)
 from civic.elections.setup import SCHEDULE_FIELDS, STEP_OF, config_of
 from civic.errors import NotFound
@@ -280,12 +280,17 @@ def result_view(db: Session, election: Election, round_: Round) -> dict | None:
         if other.number < round_.number and other.result:
             earlier += [p for s in json.loads(other.result)["sections"].values() for p in s["elected"]]
     genders = {c.public_id: {"F": "female", "M": "male"}.get(c.gender, c.gender) for c in cands}
-    public_of = {c.id: c.public_id for c in cands}
-    relations = [(public_of.get(r.a_candidate_id), public_of.get(r.b_candidate_id), r.kind)
-                 for r in db.execute(select(Relation).where(Relation.election_id == election.id)).scalars()]
+    from civic.elections import relatives
+
+    relations = relatives.candidate_pairs(db, election)  # E3: declared near relatives among the candidates
     seated = len(earlier) + sum(len(s["elected"]) for s in result["sections"].values())
     codes = rules.warnings(result, genders, relations, seated, earlier_elected=earlier, config=config_of(election))
     warnings = [{"code": code, "text": messages.violation(code, params)} for code, params in codes]
+    for warning, (code, params) in zip(warnings, codes):
+        if code == "near-relatives-elected":  # E3, with the names
+            warning["text"] = _("Near relatives have been elected together: %(pairs)s. They cannot serve together (E3).",
+                                pairs="；".join(f"{person_name(a, names)}、{person_name(b, names)}" for a, b in params["pairs"]))
+    warnings += relatives.e9_warnings(db, election, [round_])  # E9: a candidate or relative on the count record
     registered = result["registered"]
     return {"result": result, "sections": out_sections, "warnings": warnings, "registered": registered, "returned": returned,
             "issued": result["issued"], "valid": result["valid"],

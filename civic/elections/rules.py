@@ -226,10 +226,15 @@ def _day(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+def _dates(values: Iterable) -> set[date]:
+    """Dates of the profile: date objects, or ISO strings as a stored rules profile holds them."""
+    return {v if isinstance(v, date) else date.fromisoformat(str(v)) for v in values}
+
+
 def _is_rest_day(day: date, config: Mapping | None) -> bool:
-    if day in set(setting(config, "elections.working_weekend_days")):
+    if day in _dates(setting(config, "elections.working_weekend_days")):
         return False
-    return day.weekday() >= 5 or day in set(setting(config, "elections.holidays"))
+    return day.weekday() >= 5 or day in _dates(setting(config, "elections.holidays"))
 
 
 def period_end(start: date, days: int, config: Mapping | None = None) -> date:

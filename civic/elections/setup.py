@@ -70,13 +70,55 @@ def seat_problems(seats: dict[str, int], config: dict) -> list[str]:
     return [messages.violation(code, params) for code, params in rules.check_seats(sections, config)]
 
 
+@dataclass
+class LeavingAuditGate:
+    """D8: the chair's leaving audit (离任审计) is not published yet. `block`: set-up is refused (else a warning)."""
+
+    block: bool
+    message: str
+    url: str | None
+
+
+def leaving_audit_gate(db: Session, community: Community, polling_day: dt.date | None, config: dict) -> LeavingAuditGate | None:
+    """D8 [LAW, CONFIG: block scheduling]: a general election comes after the chair's leaving audit is published
+    (published since the community's last closed general election). None when it is, when the profile does not ask
+    for it, or when no installed module keeps the notice board (the check is asked through the module registry)."""
+    from civic.modules import provided
+
+    if not config.get("disclosure.audit_before_election", True):
+        return None
+    published = provided("leaving_audit_published")
+    if published is None:
+        return None
+    query = select(func.max(Election.polling_day)).where(Election.community_id == community.id, Election.purpose == "general",
+                                                         Election.status == "closed")
+    if polling_day is not None:
+        query = query.where(Election.polling_day < polling_day)
+    since = db.scalar(query)
+    if published(db, community.id, since=since):
+        return None
+    url_of = provided("leaving_audit_url")
+    block = bool(config.get("elections.block_without_leaving_audit", True))
+    if block:
+        message = _("The chair's leaving audit (离任审计) has not been published on the notice board of %(community)s yet. "
+                    "A general election can be set up only after it is published (D8, Art 38 of the law).", community=community.name)
+    else:
+        message = _("The chair's leaving audit (离任审计) has not been published on the notice board of %(community)s yet. "
+                    "The law asks for it before the next election (D8, Art 38): publish it before polling day.", community=community.name)
+    return LeavingAuditGate(block, message, url_of(community.code) if url_of else None)
+
+
 def next_public_id(db: Session, community: Community, year: int) -> str:
     count = db.scalar(select(func.count()).select_from(Election).where(Election.community_id == community.id)) or 0
     return f"e-{year}-{community.code}-{count + 1:02d}"
 
 
-def create_election(db: Session, actor: Actor, community: Community, data: ElectionInput) -> Election:
-    """The election committee sets up an election; the schedule must respect the legal minimum periods."""
+def create_election(db: Session, actor: Actor, community: Community, data: ElectionInput, *,
+                    check_leaving_audit: bool = True) -> Election:
+    """The election committee sets up an election; the schedule must respect the legal minimum periods, and a
+    general election waits for the chair's leaving audit (D8) when the rules say so.
+
+    `check_leaving_audit=False` is for synthetic communities only (the simulator), which have no notice board."""
     ensure_permission(actor, "elections:election:manage", community)
     if data.purpose not in PURPOSES or data.mode not in MODES:
         raise Invalid(_("Choose a purpose and an election mode from the list."))
@@ -90,8 +132,11 @@ def create_election(db: Session, actor: Actor, community: Community, data: Elect
     problems += schedule_problems(schedule, config)
     if not data.title.strip():
         problems.insert(0, _("Give the election a title."))
+    gate = leaving_audit_gate(db, community, data.polling_day, config) if data.purpose == "general" and check_leaving_audit else None
+    if gate is not None and gate.block:
+        problems.append(gate.message)
     if problems:
-        raise ScheduleInvalid(problems)
+        raise ScheduleInvalid(problems, url=gate.url if gate is not None and gate.block else None)
     election = Election(
         public_id=next_public_id(db, community, data.polling_day.year), community_id=community.id, title=data.title.strip()[:200],
         purpose=data.purpose, mode=data.mode, online_enabled=data.online_enabled and bool(config["elections.online_voting"]),
@@ -106,7 +151,8 @@ def create_election(db: Session, actor: Actor, community: Community, data: Elect
         if data.seats.get(key):
             db.add(Section(election_id=election.id, key=key, title=SECTION_TITLES[key], seats=data.seats[key], position=position))
     audit.record(db, "elections.election.create", actor=actor, target=f"election:{election.public_id}", community_id=community.id,
-                 data={"mode": data.mode, "purpose": data.purpose, "polling_day": data.polling_day.isoformat(), "seats": data.seats})
+                 data={"mode": data.mode, "purpose": data.purpose, "polling_day": data.polling_day.isoformat(), "seats": data.seats,
+                       **({"leaving_audit_missing": True} if gate is not None else {})})
     db.commit()
     return election
 
@@ -134,6 +180,7 @@ def advance(db: Session, actor: Actor, election: Election, to: str, community: C
 
 
 class ScheduleInvalid(Invalid):
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], url: str | None = None):
         super().__init__(_("The election cannot be set up like this:") + " " + "；".join(problems))
         self.problems = problems
+        self.url = url  # where the missing step is done (D8: the notice board), when it is elsewhere

@@ -215,8 +215,12 @@ def statement_form(request: Request):
         except DomainError as error:
             session.rollback()
             errors["statement"] = error.message
+    from civic.elections.admin_extra import DONE as EXTRA_DONE, own_relatives_context
+
     return render(request, "elections/statement.html", base(election, community, candidate=candidate, value=value, errors=errors,
-                                                            preview=render_markdown(value)), status=422 if errors else 200)
+                                                            preview=render_markdown(value), done=done_message(request, EXTRA_DONE),
+                                                            **own_relatives_context(request, election, community, candidate)),
+                  status=422 if errors else 200)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -13,10 +13,13 @@ SPEC: dict[str, tuple[object, str, str, str]] = {
     "elections.term_years": (5, "int:3:5", "E5", N_("Term of office (years)")),
     "elections.vice_chairs_min": (1, "int:0:2", "E1", N_("Vice-chairs, at least")),
     "elections.vice_chairs_max": (2, "int:1:2", "E1", N_("Vice-chairs, at most")),
+    "elections.seats_min": (5, "int:5:9", "E1", N_("Committee members in all (chair and vice-chairs included), at least")),
+    "elections.seats_max": (9, "int:5:9", "E1", N_("Committee members in all (chair and vice-chairs included), at most")),
     "elections.roll_publication_days": (20, "int:20:60", "E15", N_("Voter list published at least … days before polling day")),
     "elections.objection_days": (5, "int:1:10", "E16", N_("Objections to the voter list within … days")),
     "elections.objection_decision_days": (3, "int:1:10", "E16", N_("Objections decided within … days")),
     "elections.candidate_list_days": (5, "int:3:15", "E21", N_("Candidate list published at least … days before")),
+    "elections.candidate_final_days": (3, "int:1:15", "E21", N_("List backfilled after withdrawals republished at least … days before")),
     "elections.proxy_deadline_days": (3, "int:0:10", "E24", N_("Proxy registration closes … days before")),
     "elections.proxy_max": (3, "int:1:3", "E24", N_("Authorisations one proxy may hold")),
     "elections.proxy_near_relatives_only": (False, "bool", "E24", N_("Proxies only between near relatives")),
@@ -36,6 +39,12 @@ SPEC: dict[str, tuple[object, str, str, str]] = {
     "elections.worker_months": (6, "int:0:24", "E12", N_("Months working here for community workers")),
     "elections.absence_notice_days": (2, "int:0:10", "E14", N_("Days of notice to leave the turnout base")),
     "elections.online_voting": (True, "bool", "E26", N_("Online voting allowed")),
+    "elections.online_days_before": (0, "int:0:7", "E26", N_("Online voting may open … days before polling day")),
+    "elections.handover_days": (10, "int:1:10", "E37", N_("Handover complete within … days of polling day")),
+    "elections.extend_on_holiday": (False, "bool", "Art 203", N_("An election period ending on a rest day ends on the next working day")),
+    "elections.holidays": ([], "dates", "Art 203", N_("Public holidays (法定休假日), dates such as 2026-10-01")),
+    "elections.working_weekend_days": ([], "dates", "Art 203", N_("Weekend days made working days (调休), dates")),
+    "elections.block_without_leaving_audit": (True, "bool", "D8", N_("Refuse to set up a general election until the chair's leaving audit is published")),
     "elections.reserved_woman_seat": (False, "bool", "E2", N_("Reserve a seat for a woman")),
     "elections.min_seated": (5, "int:3:9", "E35", N_("Warn when fewer members are seated")),
     "elections.new_election_months": (6, "int:1:12", "E35", N_("New election for empty seats within … months")),
@@ -74,6 +83,6 @@ REGIME_OVERRIDES = {"2018": {"elections.term_years": 3}}
 
 
 def defaults(regime: str = "2025") -> dict:
-    values = {key: spec[0] for key, spec in SPEC.items()}
+    values = {key: (list(spec[0]) if isinstance(spec[0], list) else spec[0]) for key, spec in SPEC.items()}
     values.update(REGIME_OVERRIDES.get(regime, {}))
     return values

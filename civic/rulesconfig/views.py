@@ -11,7 +11,7 @@ from civic.i18n import _
 from civic.rulesconfig import services
 from civic.rulesconfig.defaults import REGIMES, SPEC, defaults
 from civic.rulesconfig.models import RuleProfile, RuleVersion
-from civic.rulesconfig.rules import parse_value
+from civic.rulesconfig.rules import parse_value, show_value
 from civic.security import ensure_permission
 from civic.templating import render
 from civic.web import actor, db, form, redirect, view
@@ -30,7 +30,7 @@ def _context(request: Request, profile, version, values, errors=None, note=""):
     history = []
     if profile is not None:
         history = db(request).execute(select(RuleVersion).where(RuleVersion.profile_id == profile.id).order_by(RuleVersion.version.desc())).scalars()
-    return {"profile": profile, "version": version, "values": values, "spec": SPEC, "regimes": REGIMES,
+    return {"profile": profile, "version": version, "values": values, "spec": SPEC, "regimes": REGIMES, "show_value": show_value,
             "errors": errors or {}, "history": list(history), "note": note}
 
 
@@ -69,7 +69,7 @@ def edit(request: Request):
         except services.RulesInvalid as invalid:
             db(request).rollback()
             errors = invalid.errors
-    shown = {k: (f"{v[0]}/{v[1]}" if isinstance(v, list) else v) for k, v in values.items()}
+    shown = {k: (show_value(SPEC[k][1], v) if isinstance(v, list) else v) for k, v in values.items()}
     return render(request, "rulesconfig/edit.html", _context(request, profile, version, shown, errors, note), status=422)
 
 

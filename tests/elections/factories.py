@@ -12,6 +12,19 @@ from civic.registry.models import Community, Resident
 from civic.security import Actor
 
 
+def publish_leaving_audit(db, community: Community, on: dt.date | None = None) -> None:
+    """D8: the chair's leaving audit on the community's notice board (a published item, written directly: the
+    disclosure services are tested in tests/disclosure), so that a general election may be set up."""
+    from civic.disclosure.models import Disclosure
+    from civic.disclosure.queries import leaving_audit_published
+
+    if leaving_audit_published(db, community.id):
+        return
+    db.add(Disclosure(community_id=community.id, category="audit", title="主任离任经济责任审计结果公告", is_leaving_audit=True,
+                      published_on=on or dt.date.today() - dt.timedelta(days=1), display_from=on or dt.date.today() - dt.timedelta(days=1)))
+    db.flush()
+
+
 def election_at_polling(db, committee: Actor, community: Community, *, polling_day: dt.date | None = None,
                         seats=None, candidates_per_section=None, boxes=None, online=True) -> tuple[Election, "polling.Round"]:
     """Set-up → roll → nomination (party nominations, accepted and approved) → candidates → polling."""
@@ -19,6 +32,7 @@ def election_at_polling(db, committee: Actor, community: Community, *, polling_d
     seats = seats or {"chair": 1, "vice": 1, "member": 3}
     wanted = candidates_per_section or {"chair": 2, "vice": 2, "member": 5}
     schedule = setup.default_schedule(polling_day, setup_config(db))
+    publish_leaving_audit(db, community)
     with clock.frozen(schedule["roll_published_on"] - dt.timedelta(days=1)):
         election = setup.create_election(db, committee, community, setup.ElectionInput(
             title="第十二届居民委员会选举", purpose="general", mode="all-voters", polling_day=polling_day, seats=seats, online_enabled=online))

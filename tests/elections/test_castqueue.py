@@ -11,12 +11,13 @@ from civic.elections.models import Ballot, Election, Round, RollMark
 from civic.errors import Conflict
 from civic.registry.models import Community
 from civic.security import load_actor
-from tests.elections.factories import election_at_polling
+from tests.elections.factories import election_at_polling, publish_leaving_audit
 from tests.helpers import make_community, make_resident, make_user
 
 
 def test_every_voter_once_whatever_the_threads(db, engine):
     community = make_community(db)
+    publish_leaving_audit(db, community)  # D8
     people = [make_resident(db, community, name=f"投票人{i}", age=30 + i % 40) for i in range(24)]
     committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)
     user_ids = [make_user(db, resident=p, password=None).id for p in people]

@@ -14,7 +14,7 @@ from civic.elections.integrity import verify_elections
 from civic.elections.models import Ballot, BoardEntry, Round
 from civic.elections.simulate import simulate
 from civic.security import load_actor
-from tests.elections.factories import election_at_polling
+from tests.elections.factories import election_at_polling, publish_leaving_audit
 from tests.helpers import make_community, make_resident, make_user
 
 
@@ -98,6 +98,7 @@ def closed_and_open(db):
     """One closed round (simulated) and one round open with a few online ballots."""
     sim = simulate(db, 60, seed=2, runoff=False)
     community = make_community(db)
+    publish_leaving_audit(db, community)  # D8
     people = [make_resident(db, community, name=f"选民{i}", age=30 + i) for i in range(12)]
     committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)
     voters = [load_actor(db, make_user(db, resident=p).id) for p in people]

@@ -13,7 +13,7 @@ from civic.elections.models import Ballot, BoardEntry, Box, Election, RollMark, 
 from civic.errors import DomainError
 from civic.registry.models import Community
 from civic.security import load_actor
-from tests.elections.factories import election_at_polling
+from tests.elections.factories import election_at_polling, publish_leaving_audit
 from tests.helpers import make_community, make_resident, make_user
 
 VOTERS = 8
@@ -25,6 +25,7 @@ def test_double_votes_on_both_channels_leave_one_ballot(database_url):
     sessions = make_sessionmaker(engine, write=True)
     with sessions() as db:
         community = make_community(db)
+        publish_leaving_audit(db, community)  # D8
         people = [make_resident(db, community, name=f"选民{i}", age=25 + i) for i in range(VOTERS + 12)]
         committee = make_user(db, roles=[("election_committee", community), ("staff", community)])
         voters = [make_user(db, resident=p) for p in people[:VOTERS]]

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from civic.db import make_sessionmaker
-from civic.elections.models import Election, Nomination, Objection, PaperDraft, Proxy, RollMark
+from civic.elections.models import Election, Nomination, Objection, PaperDraft, Proxy, Relation, RollMark
 from civic.registry.models import StreetOffice
 from civic.security import load_actor
 from tests.elections.factories import election_at_polling
@@ -78,6 +78,9 @@ PROTECTED = [
     ("/elections/manage/{eid}/nominations?q=", VIEW_ADMIN),
     ("/elections/manage/{eid}/nominations/{nid}/paper", OFFICIALS),
     ("/elections/manage/{eid}/proxies", VIEW_ADMIN),
+    ("/elections/manage/{eid}/relatives", VIEW_ADMIN),
+    ("/elections/manage/{eid}/relatives?qa=居民01&qb=居民02", VIEW_ADMIN),
+    ("/elections/manage/{eid}/online", VIEW_ADMIN),
     ("/elections/manage/{eid}/rounds/1/boxes/box-1", OFFICIALS),
     ("/elections/manage/{eid}/rounds/1/boxes/box-1?q=居民", OFFICIALS),
     ("/elections/manage/{eid}/rounds/1/boxes/box-1/count", OFFICIALS | {"supervision_committee"}),
@@ -141,6 +144,10 @@ POSTS = [
     ("/elections/manage/{eid}/nominations/{nid}/review", {"approve": "1"}, {"election_committee", "admin"}),
     ("/elections/manage/{eid}/nominations/{nid}/answer", {"accept": "1"}, OFFICIALS),
     ("/elections/manage/{eid}/proxies", {"principal": "居民01", "holder": "居民02", "reason": "外出务工"}, OFFICIALS),
+    ("/elections/{eid}/candidates/{cid}/relatives", {"relative": "1", "kind": "spouse"}, OFFICIALS),
+    ("/elections/manage/{eid}/relatives", {"a": "1", "b": "2", "kind": "spouse"}, OFFICIALS),
+    ("/elections/manage/{eid}/relatives/1/remove", {}, OFFICIALS),
+    ("/elections/manage/{eid}/online", {"enabled": "1", "opens": "2026-06-13T07:00", "closes": "2026-06-13T18:00"}, {"election_committee", "admin"}),
     ("/elections/manage/{eid}/rounds/1/close-polling", {"returned-box-1": "0"}, {"election_committee", "admin"}),
     ("/elections/manage/{eid}/rounds/1/close", {}, {"election_committee", "admin"}),
     ("/elections/manage/{eid}/rounds/1/publish", {"presiding": "x"}, {"election_committee", "admin"}),
@@ -154,7 +161,7 @@ POSTS = [
 
 def _writes(sessions) -> tuple:
     with sessions() as db:
-        return tuple(db.scalar(select(func.count()).select_from(model)) for model in (Election, Nomination, Objection, Proxy, RollMark, PaperDraft))
+        return tuple(db.scalar(select(func.count()).select_from(model)) for model in (Election, Nomination, Objection, Proxy, RollMark, PaperDraft, Relation))
 
 
 @pytest.mark.parametrize("path,data,allowed", POSTS)

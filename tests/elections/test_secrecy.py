@@ -10,7 +10,7 @@ from civic import clock
 from civic.audit import AuditEntry
 from civic.elections import polling
 from civic.security import load_actor
-from tests.elections.factories import election_at_polling
+from tests.elections.factories import election_at_polling, publish_leaving_audit
 from tests.helpers import make_community, make_resident, make_user
 
 LINKING_WORDS = ("voter", "resident", "user", "roll", "actor", "person", "name", "ip", "session", "seq", "created", "cast")
@@ -54,6 +54,7 @@ def test_board_entries_and_ballots_carry_no_voter_or_time(engine):
 @pytest.fixture
 def polling_round(db):
     community = make_community(db)
+    publish_leaving_audit(db, community)  # D8
     people = [make_resident(db, community, name=f"居民{i}", age=20 + i) for i in range(56)]
     committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)
     voters = [load_actor(db, make_user(db, resident=p).id) for p in people]

@@ -10,13 +10,14 @@ from civic.elections import board, nominations, polling, roll, setup
 from civic.elections.models import Ballot, RollEntry, RollMark
 from civic.errors import DomainError
 from civic.security import load_actor
-from tests.elections.factories import election_at_polling
+from tests.elections.factories import election_at_polling, publish_leaving_audit
 from tests.helpers import make_community, make_resident, make_user
 
 
 @pytest.fixture
 def world(db):
     community = make_community(db)
+    publish_leaving_audit(db, community)  # D8
     people = [make_resident(db, community, name=f"居民{i}", gender="F" if i % 2 else "M", age=20 + i) for i in range(24)]
     make_resident(db, community, name="少年", age=16)
     committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)

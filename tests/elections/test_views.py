@@ -17,6 +17,7 @@ from civic.elections import board, setup
 from civic.elections.models import Candidate, Election, Nomination, RollEntry, Round
 from civic.registry.models import Community, Resident
 from civic.rulesconfig.services import current_rules
+from tests.elections.factories import publish_leaving_audit
 from tests.helpers import Client, make_community, make_resident, make_user
 
 D = dt.date.today() + dt.timedelta(days=40)
@@ -27,6 +28,7 @@ def world(app):
     sessions = make_sessionmaker(app.state.engine, write=True)
     with sessions() as db:
         home = make_community(db, code="home", name="安和社区")
+        publish_leaving_audit(db, home)  # D8
         people = [make_resident(db, home, name=f"选民{i:02d}", gender="F" if i % 2 else "M", age=25 + i) for i in range(24)]
         make_resident(db, home, name="少年甲", age=16)
         users = {

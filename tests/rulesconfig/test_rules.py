@@ -32,3 +32,50 @@ def test_parse_value():
 
 def test_every_config_point_names_its_rule():
     assert all(rule for _d, _k, rule, _l in SPEC.values())
+
+
+def test_every_elections_default_is_editable():
+    """Every number the election rules read (civic.elections.rules.DEFAULTS) is a key of the profile."""
+    from civic.elections.rules import DEFAULTS
+
+    assert set(DEFAULTS) <= set(SPEC)
+    for key, value in DEFAULTS.items():
+        assert defaults()[key] == (list(value) if isinstance(value, tuple) else value), key
+
+
+def test_dates_kind():
+    assert parse_value("dates", " 2026-10-02, 2026-10-01；2026-10-01\n2026-10-03 ") == ["2026-10-01", "2026-10-02", "2026-10-03"]
+    assert parse_value("dates", "") == []
+    import pytest
+
+    with pytest.raises(ValueError):
+        parse_value("dates", "2026-13-01")
+    values = defaults()
+    values["elections.holidays"] = ["2026-10-01", "not a date"]
+    values["elections.working_weekend_days"] = "2026-10-10"
+    assert set(validate(values, "2025")) == {"elections.holidays", "elections.working_weekend_days"}
+
+
+def test_new_election_keys_are_validated():
+    values = defaults()
+    values.update({"elections.seats_min": 7, "elections.seats_max": 6, "elections.candidate_final_days": 6,
+                   "elections.handover_days": 11, "elections.online_days_before": -1, "elections.extend_on_holiday": "yes"})
+    errors = validate(values, "2025")
+    assert set(errors) == {"elections.seats_max", "elections.candidate_final_days", "elections.handover_days",
+                           "elections.online_days_before", "elections.extend_on_holiday"}
+    values = defaults()
+    values["elections.seats_min"] = 4  # the law says 5 to 9
+    assert set(validate(values, "2025")) == {"elections.seats_min"}
+
+
+def test_stored_holidays_extend_election_periods():
+    """A profile stores dates as ISO strings; the election rules read them as dates."""
+    import datetime as dt
+
+    from civic.elections import rules
+
+    config = {**defaults(), "elections.extend_on_holiday": True, "elections.holidays": ["2026-10-06"]}
+    assert rules.period_end(dt.date(2026, 10, 1), 5, config) == dt.date(2026, 10, 7)
+    assert rules.period_end(dt.date(2026, 10, 5), 5, config) == dt.date(2026, 10, 12)  # Saturday 10-10 → Monday
+    config["elections.working_weekend_days"] = ["2026-10-10"]  # 调休: that Saturday is a working day
+    assert rules.period_end(dt.date(2026, 10, 5), 5, config) == dt.date(2026, 10, 10)
