@@ -11,6 +11,7 @@ Only anonymous pages are cached (no session cookie), only 200 answers without Se
 """
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import weakref
@@ -129,6 +130,7 @@ class PageCache:
         self.max_entries = max_entries
         self.entries: OrderedDict[tuple, tuple] = OrderedDict()
         self.in_loop = engine.dialect.name == "sqlite"  # a local file read in WAL mode never waits for a lock
+        self.rendering: dict[tuple, asyncio.Event] = {}
         self.hits = self.misses = 0
 
     async def __call__(self, scope, receive, send):
@@ -146,15 +148,33 @@ class PageCache:
                clock._frozen.get())
         generations = await self._generations()
         wanted = tuple(generations.get(s, 0) for s in scopes_of_path(scope["path"]))
-        cached = self.entries.get(key)
-        if cached is not None and cached[0] == wanted and time.monotonic() - cached[1] < self.seconds:
-            self.hits += 1
-            self.entries.move_to_end(key)
-            await send({"type": "http.response.start", "status": 200, "headers": cached[2]})
-            await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else cached[3]})
+        if await self._serve(scope, send, key, wanted):
             return
+        rendering = self.rendering.get(key)
+        if rendering is not None:
+            # Another request is rendering this very page (just after a write, under load): wait for it
+            # rather than render the same page 32 times at once.
+            await rendering.wait()
+            if await self._serve(scope, send, key, wanted):
+                return
         self.misses += 1
-        await self._render_and_keep(scope, receive, send, key, wanted)
+        done = self.rendering[key] = asyncio.Event()
+        try:
+            await self._render_and_keep(scope, receive, send, key, wanted)
+        finally:
+            if self.rendering.get(key) is done:
+                del self.rendering[key]
+            done.set()
+
+    async def _serve(self, scope, send, key, wanted) -> bool:
+        cached = self.entries.get(key)
+        if cached is None or cached[0] != wanted or time.monotonic() - cached[1] >= self.seconds:
+            return False
+        self.hits += 1
+        self.entries.move_to_end(key)
+        await send({"type": "http.response.start", "status": 200, "headers": cached[2]})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else cached[3]})
+        return True
 
     @staticmethod
     def _cacheable_path(path: str) -> bool:

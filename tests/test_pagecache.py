@@ -106,3 +106,23 @@ def test_the_cache_can_be_switched_off(tmp_path, sqlite_url):
         client.get("/")
         client.get("/")
     assert app.state.page_cache.hits == 0 and app.state.page_cache.misses == 0
+
+
+def test_concurrent_misses_render_once(tmp_path, sqlite_url):
+    """Requests for a page being rendered wait for that rendering instead of rendering it again."""
+    import asyncio
+
+    import httpx
+
+    app = make_app(sqlite_url, tmp_path)
+    cache = app.state.page_cache
+
+    async def burst():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            answers = await asyncio.gather(*(client.get("/elections/") for _ in range(8)))
+        return answers
+
+    answers = asyncio.run(burst())
+    assert {a.status_code for a in answers} == {200} and len({a.text for a in answers}) == 1
+    assert cache.misses == 1 and cache.hits == 7

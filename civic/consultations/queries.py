@@ -14,7 +14,7 @@ from civic.consultations.models import (
 from civic.registry.models import Community
 
 ROOTS_PER_PAGE = 20
-REPLIES_PER_ROOT = 30  # replies shown under a top-level comment before "continue this conversation"
+REPLIES_PER_ROOT = 10  # replies shown under a top-level comment before "continue this conversation"
 LIST_PAGE = 30
 
 
