@@ -5,6 +5,7 @@ OFFICIALS = {"election_committee", "staff"}
 OVERSIGHT = {"supervision_committee", "street_supervisor"}
 
 PERMISSIONS: dict[str, set[str]] = {
+    "elections:byelection:create": OFFICIALS,
     "elections:ballot:cast": {"resident", "resident_rep", "party_rep"},
     "elections:count:confirm": COMMITTEE | {"supervision_committee"},
     "elections:count:enter": OFFICIALS,
@@ -15,6 +16,10 @@ PERMISSIONS: dict[str, set[str]] = {
     "elections:objection:decide": COMMITTEE,
     "elections:objection:file": {"resident", "resident_rep", "party_rep", "staff"},
     "elections:proxy:register": OFFICIALS,
+    "elections:recall:record": OFFICIALS,
+    "elections:recall:schedule": OFFICIALS,
+    "elections:recall:sign": {"resident", "resident_rep", "party_rep"},
+    "elections:vacancy:record": OFFICIALS,
     "elections:roll:view": OFFICIALS | OVERSIGHT,
     "elections:station:operate": OFFICIALS,
 }
