@@ -285,6 +285,8 @@ def result_view(db: Session, election: Election, round_: Round) -> dict | None:
                  for r in db.execute(select(Relation).where(Relation.election_id == election.id)).scalars()]
     seated = len(earlier) + sum(len(s["elected"]) for s in result["sections"].values())
     codes = rules.warnings(result, genders, relations, seated, earlier_elected=earlier, config=config_of(election))
+    if election.purpose == "recall":  # no seats are filled: only the validity of the vote matters
+        codes = [(code, params) for code, params in codes if code == "round-invalid"]
     warnings = [{"code": code, "text": messages.violation(code, params)} for code, params in codes]
     registered = result["registered"]
     return {"result": result, "sections": out_sections, "warnings": warnings, "registered": registered, "returned": returned,
