@@ -13,7 +13,8 @@ from civic.security import Actor
 
 
 def election_at_polling(db, committee: Actor, community: Community, *, polling_day: dt.date | None = None,
-                        seats=None, candidates_per_section=None, boxes=None, online=True) -> tuple[Election, "polling.Round"]:
+                        seats=None, candidates_per_section=None, boxes=None, online=True, mode: str = "all-voters",
+                        title: str = "第十二届居民委员会选举") -> tuple[Election, "polling.Round"]:
     """Set-up → roll → nomination (party nominations, accepted and approved) → candidates → polling."""
     polling_day = polling_day or clock.today()
     seats = seats or {"chair": 1, "vice": 1, "member": 3}
@@ -21,7 +22,7 @@ def election_at_polling(db, committee: Actor, community: Community, *, polling_d
     schedule = setup.default_schedule(polling_day, setup_config(db))
     with clock.frozen(schedule["roll_published_on"] - dt.timedelta(days=1)):
         election = setup.create_election(db, committee, community, setup.ElectionInput(
-            title="第十二届居民委员会选举", purpose="general", mode="all-voters", polling_day=polling_day, seats=seats, online_enabled=online))
+            title=title, purpose="general", mode=mode, polling_day=polling_day, seats=seats, online_enabled=online))
         roll.generate_roll(db, committee, election, community)
     with clock.frozen(schedule["roll_published_on"]):
         roll.publish_roll(db, committee, election, community)
