@@ -20,7 +20,7 @@ from civic.elections import rules
 from civic.elections.models import (Candidate, Election, RecallRequest, RecallSignature, RecallTarget, RollEntry, Round, Section,
                                     Vacancy)
 from civic.elections.roll import entry_for, roll_count
-from civic.elections.setup import ElectionInput, advance, build_election, require_status, turnout_mode
+from civic.elections.setup import ElectionInput, advance, build_election, require_status, term_end, turnout_mode
 from civic.errors import Conflict, Forbidden, Invalid, NotFound
 from civic.i18n import _
 from civic.registry.models import Community
@@ -56,6 +56,9 @@ def sitting_members(db: Session, election: Election) -> list[dict]:
     """The members elected in a closed election who still hold their seat (not recalled, not resigned)."""
     if election.status != "closed" or election.purpose == "recall":
         return []
+    ends = election.term_ends_on or term_end(election.polling_day, election.term_years)
+    if clock.today() >= ends:
+        return []  # the term is over: nobody of this election sits any more
     gone = set(db.execute(select(Vacancy.member_key).where(Vacancy.election_id == election.id, Vacancy.member_key != "")).scalars())
     return [m for m in elected_members(db, election) if m["key"] not in gone]
 

@@ -186,3 +186,12 @@ def test_by_election_from_seats_left_empty(db, world):
     assert db.scalar(select(Section.seats).where(Section.election_id == by.id, Section.key == "member")) == 3
     assert db.scalar(select(func.count()).select_from(Vacancy).where(Vacancy.by_election_id == by.id)) == 3
     assert db.get(Election, by.id).status == "setup"
+
+
+def test_nobody_sits_after_the_end_of_the_term(db, world):
+    _community, _committee, _second, _voters, _outsider, election = world
+    assert len(recall.sitting_members(db, election)) == 5
+    with clock.frozen(election.term_ends_on - dt.timedelta(days=1)):
+        assert len(recall.sitting_members(db, election)) == 5
+    with clock.frozen(election.term_ends_on):
+        assert recall.sitting_members(db, election) == []

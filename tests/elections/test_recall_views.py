@@ -213,3 +213,29 @@ def test_resignation_and_by_election_over_http(app, world, english):
     assert "补选委员" in public and "resigned" in public
     page = as_role(app, users, "anonymous").get(f"/elections/{by.public_id}").text
     assert "By-election" in page and by.term_ends_on.isoformat()[:4] in page
+
+
+def test_recall_ballot_pages_say_agree_or_disagree(app, world, english):
+    sessions, users, ids = world
+    from tests.elections.recall_factories import recall_vote_open
+
+    with sessions() as db:
+        home = db.execute(select(Election)).scalars().first()
+        from civic.registry.models import Community
+
+        community = db.get(Community, home.community_id)
+        committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)
+        request = db.get(RecallRequest, ids["rid"])
+        from civic.elections.roll import entry_for
+
+        entries = [entry_for(db, home, resident_id).id for resident_id in (2, 3)]
+        recall.record_paper_signatures(db, committee, request, community, entries)
+        vote, _round = recall_vote_open(db, committee, community, request, clock.today())
+        vote_id = vote.public_id
+    client = as_role(app, users, "anonymous")
+    paper = client.get(f"/elections/{vote_id}/rounds/1/paper-ballot").text
+    assert "Agree to recall" in paper and "Another person" not in paper
+    ballot = as_role(app, users, "signer").get(f"/elections/{vote_id}/rounds/1/ballot").text
+    assert "Agree to recall" in ballot and 'name="w-' not in ballot
+    page = client.get(f"/elections/{vote_id}").text
+    assert f"/elections/recalls/{ids['rid']}" in page
