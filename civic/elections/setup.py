@@ -78,6 +78,9 @@ def next_public_id(db: Session, community: Community, year: int) -> str:
 def create_election(db: Session, actor: Actor, community: Community, data: ElectionInput) -> Election:
     """The election committee sets up an election; the schedule must respect the legal minimum periods."""
     ensure_permission(actor, "elections:election:manage", community)
+    if data.purpose != "general":
+        raise Invalid(_("A by-election is set up from the vacancies of a completed election, a recall vote from its recall request."),
+                      field="purpose")
     election = build_election(db, actor, community, data)
     db.commit()
     return election

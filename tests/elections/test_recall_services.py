@@ -195,3 +195,12 @@ def test_nobody_sits_after_the_end_of_the_term(db, world):
         assert len(recall.sitting_members(db, election)) == 5
     with clock.frozen(election.term_ends_on):
         assert recall.sitting_members(db, election) == []
+
+
+def test_recall_votes_and_by_elections_only_through_their_flows(db, world):
+    community, committee, *_ = world
+    for purpose in ("recall", "by_election"):
+        with pytest.raises(Invalid):
+            setup.create_election(db, committee, community, setup.ElectionInput(
+                "t", purpose, "all-voters", clock.today() + dt.timedelta(days=40), {"member": 1}))
+        db.rollback()
