@@ -215,6 +215,13 @@ def vote_form(form: FormData) -> tuple[dict, dict[str, str]]:
     errors = {}
     if not values["title"]:
         errors["title"] = _("Give the election a title.")
-    if to_date(values["polling_day"]) is None:
+    day = to_date(values["polling_day"])
+    if day is None:
         errors["polling_day"] = _("Enter the polling day as a date (YYYY-MM-DD).")
+    else:
+        from civic import clock
+
+        today = clock.today()
+        if day < today or day.year > today.year + 10:
+            errors["polling_day"] = _("Choose a polling day from today on, within the term.")
     return values, errors

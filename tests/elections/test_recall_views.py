@@ -162,11 +162,14 @@ def test_bad_input_is_422_and_changes_nothing(app, world, english):
     staff = as_role(app, users, "staff")
     response = staff.post_form("/elections/manage/recalls/{rid}/schedule".format(**ids), {"title": "罢免", "polling_day": "soon"})
     assert response.status_code == 422 and "YYYY-MM-DD" in response.text
-    response = staff.post_form("/elections/manage/recalls/{rid}/schedule".format(**ids), {"title": "罢免", "polling_day": "2099-01-01"})
+    response = staff.post_form("/elections/manage/recalls/{rid}/schedule".format(**ids), {"title": "罢免", "polling_day": "0001-01-01"})
+    assert response.status_code == 422 and "from today on" in response.text
+    later = (clock.today() + dt.timedelta(days=40)).isoformat()
+    response = staff.post_form("/elections/manage/recalls/{rid}/schedule".format(**ids), {"title": "罢免", "polling_day": later})
     assert response.status_code == 422 and "enough signatures" in response.text  # threshold not met yet
     response = staff.post_form("/elections/manage/recalls/{rid}/paper".format(**ids), {"signer": "abc"})
     assert response.status_code == 422 and "Tick the voters" in response.text
-    response = staff.post_form("/elections/manage/{eid}/by-election".format(**ids), {"title": "补选", "polling_day": "2099-01-01"})
+    response = staff.post_form("/elections/manage/{eid}/by-election".format(**ids), {"title": "补选", "polling_day": later})
     assert response.status_code == 422 and "vacant" in response.text
     response = staff.post_form("/elections/manage/{eid}/vacancies/resignation".format(**ids), {"member": ids["member"], "note": ""})
     assert response.status_code == 422 and "at least 4 characters" in response.text
