@@ -87,7 +87,11 @@ def create_election(db: Session, actor: Actor, community: Community, data: Elect
 
 
 def term_end(polling_day: dt.date, years: int) -> dt.date:
-    return rules.anniversary(polling_day, polling_day.year + years)
+    """The day the term of an election held on `polling_day` ends (never raises: the last date for absurd years)."""
+    try:
+        return rules.anniversary(polling_day, polling_day.year + years)
+    except (ValueError, OverflowError):
+        return dt.date.max
 
 
 def build_election(db: Session, actor: Actor, community: Community, data: ElectionInput) -> Election:

@@ -48,3 +48,12 @@ def test_recall_board_rules_fix_the_majority():
     assert board_rules(election) == {"quorum": [2, 3], "win": [1, 2], "runoff_win": [1, 3]}
     election.mode = "group-reps"
     assert board_rules(election)["quorum"] == [2, 3]
+
+
+def test_term_end_never_raises():
+    import datetime as dt
+
+    from civic.elections.setup import term_end
+
+    assert term_end(dt.date(2024, 2, 29), 5) == dt.date(2029, 2, 28)
+    assert term_end(dt.date(9999, 12, 31), 5) == dt.date.max
