@@ -50,7 +50,7 @@ def _done(request: Request) -> str:
 
 def _load(request: Request) -> tuple[RecallRequest, Community, Election]:
     session = db(request)
-    recall_id = forms.to_int(request.path_params.get("rid"), None, low=1)
+    recall_id = forms.to_int(request.path_params.get("rid"), None, low=1, high=2**31 - 1)
     if recall_id is None:
         raise NotFound(_("No such recall request."))
     request_, community = recall.get_request(session, recall_id)
@@ -141,7 +141,7 @@ def sign(request: Request):
 def reply(request: Request):
     session = db(request)
     request_, community, origin = _load(request)
-    target = recall.get_target(session, request_, forms.to_int(request.path_params["tid"], 0))
+    target = recall.get_target(session, request_, forms.to_int(request.path_params["tid"], 0, high=2**31 - 1) or 0)
     who = actor(request)
     if not recall.may_reply(who, target, community):
         ensure_permission(who, "elections:recall:record", community)
@@ -196,7 +196,7 @@ def paper_signatures(request: Request):
     request_, community, origin = _load(request)
     who = actor(request)
     ensure_permission(who, "elections:recall:record", community)
-    ids = [i for i in (forms.to_int(raw, None, low=1) for raw in form(request).getlist("signer")) if i is not None]
+    ids = [i for i in (forms.to_int(raw, None, low=1, high=2**31 - 1) for raw in form(request).getlist("signer")) if i is not None]
     try:
         if not ids:
             raise Invalid(_("Tick the voters whose signatures are on the paper form."), field="signer")

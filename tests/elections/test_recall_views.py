@@ -242,3 +242,11 @@ def test_recall_ballot_pages_say_agree_or_disagree(app, world, english):
     assert "Agree to recall" in ballot and 'name="w-' not in ballot
     page = client.get(f"/elections/{vote_id}").text
     assert f"/elections/recalls/{ids['rid']}" in page
+
+
+def test_huge_ids_are_not_found(app, world):
+    _sessions, users, _ids = world
+    staff = as_role(app, users, "staff")
+    assert staff.get("/elections/recalls/99999999999999999999").status_code == 404
+    assert staff.get("/elections/recalls/1/members/99999999999999999999/reply").status_code == 404
+    assert staff.post_form("/elections/manage/recalls/1/paper", {"signer": "99999999999999999999"}).status_code == 422
