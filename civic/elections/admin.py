@@ -8,7 +8,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.routing import Route
 
-from civic.elections import forms, messages, nominations as nominations_service, polling, queries, relatives, roll, setup
+from civic.elections import byelection, forms, messages, nominations as nominations_service, polling, queries, recall, relatives, roll, setup
 from civic.elections.models import MODES, PURPOSES, Election, Round, Signature
 from civic.errors import DomainError, NotFound
 from civic.i18n import N_, _
@@ -49,6 +49,7 @@ DONE = {
     "tally": N_("The box tally was entered; a second official confirms it."),
     "confirmed": N_("The entry was confirmed and is on the board."),
     "rejected": N_("The entry was rejected; enter the ballot again."),
+    "publish-recall-ballot": N_("The recall ballot was published."),
 }
 
 
@@ -187,6 +188,8 @@ def dashboard_context(request: Request, election: Election, community: Community
         rounds=round_info, problems=[], values={}, errors={}, done=done_message(request),
         pending_objections=sum(1 for o in queries.objections(session, election) if o["objection"].status == "pending"),
         signatory_roles=forms.SIGNATORY_ROLES, manage=can(actor(request), MANAGE, community),
+        recall_request=recall.request_for_vote(session, election) if election.purpose == "recall" else None,
+        can_finish=byelection.can_finish(session, election), parent=session.get(Election, election.parent_id) if election.parent_id else None,
     )
     context.update(extra)
     return context
@@ -205,6 +208,7 @@ STEP_ACTIONS = {
     "open-nominations": lambda s, a, e, c: nominations_service.open_nominations(s, a, e, c),
     "build-candidates": lambda s, a, e, c: nominations_service.build_candidate_list(s, a, e, c),
     "publish-candidates": lambda s, a, e, c: nominations_service.publish_candidates(s, a, e, c),
+    "publish-recall-ballot": lambda s, a, e, c: recall.publish_ballot(s, a, e, c),
 }
 
 

@@ -46,8 +46,24 @@ def seed(db, demo) -> None:
     residents = [load_actor(db, users[phone].id) for phone in ("13900000001", "13900000002", "13900000003")]
     today = clock.today()
     _closed_with_runoff(db, rng, anhe, anhe_officials, residents, dt.date(today.year - 5, 6, 13))
-    _closed_in_one_round(db, rng, kangning, kangning_officials, today - dt.timedelta(days=38))
+    kangning_closed = _closed_in_one_round(db, rng, kangning, kangning_officials, today - dt.timedelta(days=38))
     _open_today(db, rng, anhe, anhe_officials, residents, today)
+    _recall_request(db, kangning, kangning_closed, kangning_officials)
+
+
+def _recall_request(db, community: Community, election: Election, officials: _Officials) -> None:
+    """康宁社区: a recall request (罢免, E39) handed in on paper against one member, still collecting signatures,
+    with the member's written reply."""
+    from civic.elections import recall
+
+    member = recall.sitting_members(db, election)[-1]
+    request = recall.start_request(db, officials.clerk, election, community, [member["key"]],
+                                   "该委员近半年未参加居委会例会，居民反映的楼道堆物问题长期无人跟进。", paper=True)
+    entries = db.execute(select(RollEntry.id).where(RollEntry.election_id == election.id, RollEntry.listed.is_(True))
+                         .order_by(RollEntry.id).limit(8)).scalars().all()
+    recall.record_paper_signatures(db, officials.clerk, request, community, list(entries))
+    recall.reply(db, officials.clerk, request, community, recall.targets_of(db, request)[0],
+                 "本人因家人住院请假，已向居委会书面说明；楼道堆物问题已与物业约定本月内清理。")
 
 
 # --------------------------------------------------------------------------------------------------

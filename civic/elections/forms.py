@@ -195,3 +195,33 @@ def signatories_form(form: FormData) -> tuple[dict, dict[str, str]]:
         if not values[key]:
             errors[key] = _("Name who signs the count record in this role (E36).")
     return values, errors
+
+
+def recall_form(form: FormData) -> tuple[dict, dict[str, str]]:
+    """A recall request: the members (keys of the original result) and the reasons."""
+    values = {"members": [m[:60] for m in form.getlist("members")][:20], "reasons": (form.get("reasons") or "")[:4000]}
+    errors = {}
+    if not values["members"]:
+        errors["members"] = _("Choose the members whose recall you request.")
+    if len(values["reasons"].strip()) < 10:
+        errors["reasons"] = _("Give the reasons for the recall (at least %(n)s characters).", n=10)
+    return values, errors
+
+
+def vote_form(form: FormData) -> tuple[dict, dict[str, str]]:
+    """A recall vote or a by-election: title, polling day, online voting."""
+    values = {"title": (form.get("title") or "").strip()[:200], "polling_day": (form.get("polling_day") or "").strip()[:10],
+              "online_enabled": form.get("online_enabled") == "1"}
+    errors = {}
+    if not values["title"]:
+        errors["title"] = _("Give the election a title.")
+    day = to_date(values["polling_day"])
+    if day is None:
+        errors["polling_day"] = _("Enter the polling day as a date (YYYY-MM-DD).")
+    else:
+        from civic import clock
+
+        today = clock.today()
+        if day < today or day.year > today.year + 10:
+            errors["polling_day"] = _("Choose a polling day from today on, within the term.")
+    return values, errors

@@ -35,6 +35,9 @@ class Election(Base):
     legal_regime: Mapped[str] = mapped_column(String(4), default="2025")
     rules: Mapped[str] = mapped_column(Text, default="{}")  # the election's own numbers, frozen at set-up (JSON)
     term_years: Mapped[int] = mapped_column(Integer, default=5)
+    # E41: a by-election serves the rest of the original term; a recall vote points at the recalled members' election.
+    parent_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: SQLite adds the column in place
+    term_ends_on: Mapped[dt.date | None] = mapped_column(Date)
     roll_published_on: Mapped[dt.date | None] = mapped_column(Date)
     objections_close_on: Mapped[dt.date | None] = mapped_column(Date)
     nominations_open_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -256,6 +259,73 @@ class Relation(Base):
     source: Mapped[str] = mapped_column(String(300), default="")  # how it is known (household register, declaration …)
     declared_by: Mapped[int | None] = mapped_column(ForeignKey("accounts_user.id"))
     declared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecallRequest(Base):
+    """罢免 (E39): a request to recall sitting members of one election, with its reasons and signatures."""
+
+    __tablename__ = "elections_recall"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("registry_community.id"), index=True)
+    origin_election_id: Mapped[int] = mapped_column(ForeignKey("elections_election.id"), index=True)
+    mode: Mapped[str] = mapped_column(String(20))  # the original election's mode
+    base: Mapped[int] = mapped_column(Integer)  # voters (households, representatives) on the original roll
+    threshold: Mapped[int] = mapped_column(Integer)  # signatures needed (1/10, or 1/3 of representatives)
+    reasons: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(10), default="online")  # online | paper
+    # collecting → submitted (threshold met) → scheduled (vote set up) → decided
+    status: Mapped[str] = mapped_column(String(20), default="collecting")
+    vote_election_id: Mapped[int | None] = mapped_column(ForeignKey("elections_election.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecallTarget(Base):
+    """One member whose recall is requested, with the member's written reply (right of reply)."""
+
+    __tablename__ = "elections_recall_target"
+    __table_args__ = (UniqueConstraint("recall_id", "member_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recall_id: Mapped[int] = mapped_column(ForeignKey("elections_recall.id"), index=True)
+    member_key: Mapped[str] = mapped_column(String(60))  # the person in the original result: c3 | write:name
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("registry_resident.id"))
+    name: Mapped[str] = mapped_column(String(50))
+    section_key: Mapped[str] = mapped_column(String(20))
+    section_title: Mapped[str] = mapped_column(String(50))
+    reply: Mapped[str] = mapped_column(Text, default="")
+    replied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    vote_candidate: Mapped[str] = mapped_column(String(20), default="")  # the candidate id on the recall ballot
+    outcome: Mapped[str] = mapped_column(String(10), default="")  # "" | passed | failed
+
+
+class RecallSignature(Base):
+    """A voter's signature on a recall request: one per voter and request."""
+
+    __tablename__ = "elections_recall_signature"
+    __table_args__ = (UniqueConstraint("recall_id", "roll_entry_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recall_id: Mapped[int] = mapped_column(ForeignKey("elections_recall.id"), index=True)
+    roll_entry_id: Mapped[int] = mapped_column(ForeignKey("elections_roll.id"))
+    channel: Mapped[str] = mapped_column(String(10), default="online")  # online | paper
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("accounts_user.id"))
+
+
+class Vacancy(Base):
+    """A seat of a closed election left empty (unfilled after run-offs) or vacated (recall, resignation)."""
+
+    __tablename__ = "elections_vacancy"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections_election.id"), index=True)
+    section_key: Mapped[str] = mapped_column(String(20))
+    section_title: Mapped[str] = mapped_column(String(50))
+    member_key: Mapped[str] = mapped_column(String(60), default="")  # "" for a seat nobody won
+    name: Mapped[str] = mapped_column(String(50), default="")
+    reason: Mapped[str] = mapped_column(String(20))  # unfilled | recall | resignation
+    recall_id: Mapped[int | None] = mapped_column(ForeignKey("elections_recall.id"))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    by_election_id: Mapped[int | None] = mapped_column(ForeignKey("elections_election.id"))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("accounts_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # `civic audit verify` checks every round's chain (registers CHAIN_VERIFIERS["elections"]).

@@ -5,6 +5,7 @@ OFFICIALS = {"election_committee", "staff"}
 OVERSIGHT = {"supervision_committee", "street_supervisor"}
 
 PERMISSIONS: dict[str, set[str]] = {
+    "elections:byelection:create": OFFICIALS,
     "elections:ballot:cast": {"resident", "resident_rep", "party_rep"},
     "elections:count:confirm": COMMITTEE | {"supervision_committee"},
     "elections:count:enter": OFFICIALS,
@@ -16,6 +17,10 @@ PERMISSIONS: dict[str, set[str]] = {
     "elections:objection:file": {"resident", "resident_rep", "party_rep", "staff"},
     "elections:proxy:register": OFFICIALS,
     "elections:relation:declare": OFFICIALS,
+    "elections:recall:record": OFFICIALS,
+    "elections:recall:schedule": OFFICIALS,
+    "elections:recall:sign": {"resident", "resident_rep", "party_rep"},
+    "elections:vacancy:record": OFFICIALS,
     "elections:roll:view": OFFICIALS | OVERSIGHT,
     "elections:station:operate": OFFICIALS,
 }

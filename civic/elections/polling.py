@@ -115,6 +115,13 @@ def complete(ballot: dict, sections: list[dict]) -> dict:
     return {**rules.blank_ballot(sections), **ballot} if isinstance(ballot, dict) else ballot
 
 
+def recall_write_ins(election: Election, ballot: dict | None) -> dict[str, str]:
+    """A recall ballot only says agree, disagree or abstain about each member: nobody can be written in."""
+    if election.purpose != "recall" or not isinstance(ballot, dict):
+        return {}
+    return {sid: _("A recall ballot has no write-ins.") for sid, part in ballot.items() if isinstance(part, dict) and part.get("write_in")}
+
+
 def ballot_problems(ballot: dict, sections: list[dict]) -> dict[str, str]:
     return {sid: messages.ballot_error(code) for sid, code in rules.validate_ballot(ballot, sections).items()}
 
@@ -139,7 +146,7 @@ def cast_online(db: Session, actor: Actor, election: Election, community: Commun
         raise Conflict(_("You authorised a proxy for this election, so your proxy votes for you at the polling station."))
     sections = sections_of(round_)
     ballot = complete(ballot, sections)
-    problems = ballot_problems(ballot, sections)
+    problems = ballot_problems(ballot, sections) or recall_write_ins(election, ballot)
     if problems:
         raise BallotInvalid(problems)
     content = rules.canonical_ballot(ballot, sections)
@@ -382,7 +389,12 @@ def publish_round(db: Session, actor: Actor, election: Election, community: Comm
     round_.signatories = json.dumps({k: (v or "").strip()[:300] for k, v in signatories.items()}, ensure_ascii=False)
     round_.status, round_.published_at = "published", clock.now()
     result = json.loads(round_.result)
-    if result["valid"] and not any(s["unfilled"] for s in result["sections"].values()):
+    if election.purpose == "recall":
+        from civic.elections import recall
+
+        election.status = "closed"  # E39: one vote decides; a recall that did not pass has no run-off
+        recall.apply_result(db, actor, election, community, result)
+    elif result["valid"] and not any(s["unfilled"] for s in result["sections"].values()):
         election.status = "closed"
     audit.record(db, "elections.round.publish", actor=actor, target=f"round:{round_.id}", community_id=community.id)
     db.commit()
@@ -402,6 +414,8 @@ def start_runoff(db: Session, actor: Actor, election: Election, community: Commu
     """E34 另行选举 for the seats the previous round left empty (or E33 a tie-break among the tied):
     candidates are the highest non-winners, seats + the configured extra."""
     ensure_permission(actor, "elections:election:manage", community)
+    if election.purpose == "recall":
+        raise Conflict(_("A recall vote has no run-off."))
     if previous.status != "published":
         raise Conflict(_("Publish the previous round's results first."))
     if db.scalar(select(func.count()).select_from(Round).where(Round.election_id == election.id, Round.number > previous.number)):

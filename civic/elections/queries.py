@@ -285,6 +285,8 @@ def result_view(db: Session, election: Election, round_: Round) -> dict | None:
     relations = relatives.candidate_pairs(db, election)  # E3: declared near relatives among the candidates
     seated = len(earlier) + sum(len(s["elected"]) for s in result["sections"].values())
     codes = rules.warnings(result, genders, relations, seated, earlier_elected=earlier, config=config_of(election))
+    if election.purpose == "recall":  # no seats are filled: only the validity of the vote matters
+        codes = [(code, params) for code, params in codes if code == "round-invalid"]
     warnings = [{"code": code, "text": messages.violation(code, params)} for code, params in codes]
     for warning, (code, params) in zip(warnings, codes):
         if code == "near-relatives-elected":  # E3, with the names

@@ -120,6 +120,12 @@ def recall_request_ok(mode: str, signatures: int, base: int) -> bool:
     return at_least(signatures, base, RECALL_REQUEST[_mode(mode)])
 
 
+def recall_threshold(mode: str, base: int) -> int:
+    """E39: the fewest signatures that make a recall request (the smallest n with n/base ≥ the mode's share)."""
+    num, den = RECALL_REQUEST[_mode(mode)]
+    return max(1, -(-base * num // den))
+
+
 def recall_passes(mode: str, returned: int, base: int, yes: int, config: Mapping | None = None) -> bool:
     """E39: voted in the original mode with the E31 turnout; passes with more than half of those voting."""
     return turnout_ok(mode, returned, base, config) and more_than(yes, returned, (1, 2))

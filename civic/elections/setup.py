@@ -120,6 +120,25 @@ def create_election(db: Session, actor: Actor, community: Community, data: Elect
 
     `check_leaving_audit=False` is for synthetic communities only (the simulator), which have no notice board."""
     ensure_permission(actor, "elections:election:manage", community)
+    if data.purpose != "general":
+        raise Invalid(_("A by-election is set up from the vacancies of a completed election, a recall vote from its recall request."),
+                      field="purpose")
+    election = build_election(db, actor, community, data, check_leaving_audit=check_leaving_audit)
+    db.commit()
+    return election
+
+
+def term_end(polling_day: dt.date, years: int) -> dt.date:
+    """The day the term of an election held on `polling_day` ends (never raises: the last date for absurd years)."""
+    try:
+        return rules.anniversary(polling_day, polling_day.year + years)
+    except (ValueError, OverflowError):
+        return dt.date.max
+
+
+def build_election(db: Session, actor: Actor, community: Community, data: ElectionInput, *,
+                   check_leaving_audit: bool = True) -> Election:
+    """Checks and writes a new election with its sections (the caller checked the permission and commits)."""
     if data.purpose not in PURPOSES or data.mode not in MODES:
         raise Invalid(_("Choose a purpose and an election mode from the list."))
     profile = current_rules(db)
@@ -143,6 +162,7 @@ def create_election(db: Session, actor: Actor, community: Community, data: Elect
         rules_version_id=profile.version_id, legal_regime=profile.legal_regime,
         rules=json.dumps({k: v for k, v in config.items() if k.startswith("elections.")}),
         term_years=int(config["elections.term_years"]), created_by=actor.user_id, **schedule,
+        term_ends_on=term_end(data.polling_day, int(config["elections.term_years"])),
         online_opens_at=data.online_opens_at, online_closes_at=data.online_closes_at,
     )
     db.add(election)
@@ -153,7 +173,6 @@ def create_election(db: Session, actor: Actor, community: Community, data: Elect
     audit.record(db, "elections.election.create", actor=actor, target=f"election:{election.public_id}", community_id=community.id,
                  data={"mode": data.mode, "purpose": data.purpose, "polling_day": data.polling_day.isoformat(), "seats": data.seats,
                        **({"leaving_audit_missing": True} if gate is not None else {})})
-    db.commit()
     return election
 
 
@@ -163,7 +182,10 @@ def config_of(election: Election) -> dict:
 
 
 def board_rules(election: Election) -> dict:
-    return rules.election_rules(turnout_mode(election.mode), config_of(election))
+    out = rules.election_rules(turnout_mode(election.mode), config_of(election))
+    if election.purpose == "recall":
+        out["win"] = [1, 2]  # E39 [LAW]: a recall passes with more than half of those voting, whatever the profile says
+    return out
 
 
 def require_status(election: Election, *allowed: str) -> None:

@@ -88,8 +88,25 @@ def election_page(request: Request):
         proxies=queries.proxies(session, election) if published else [], rounds=rounds, open_round=open_round, voted=voted,
         online_open=polling.online_window_open(election), objections=queries.my_objections(session, election, who.user_id),
         done=done_message(request, DONE), can_sign=bool(entry and entry.listed and election.status in ("roll", "nomination")),
-        threshold=noms[0]["threshold"] if noms else None,
+        threshold=noms[0]["threshold"] if noms else None, **_recall_context(session, election, entry),
     ))
+
+
+def _recall_context(session, election: Election, entry) -> dict:
+    """What the election page shows of recalls and by-elections: the members still seated, vacancies and
+    by-elections of a completed election; the request behind a recall vote; the election a by-election completes."""
+    from civic.elections import byelection, recall
+
+    parent = session.get(Election, election.parent_id) if election.parent_id else None
+    closed = election.status == "closed" and election.purpose != "recall"
+    return {
+        "parent": parent, "recall_request": recall.request_for_vote(session, election) if election.purpose == "recall" else None,
+        "members": recall.sitting_members(session, election) if closed else [],
+        "vacancies": byelection.vacancies_of(session, election) if closed else [],
+        "by_elections": {e.id: e for e in byelection.by_elections_of(session, election)} if closed else {},
+        "recalls": recall.requests_against(session, election) if closed else [],
+        "can_request_recall": bool(closed and entry and entry.listed),
+    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -404,3 +421,9 @@ routes = [
     Route("/{eid}/rounds/{n}/announcement", announcement, name="announcement"),
     Route("/{eid}/rounds/{n}/paper-ballot", paper_ballot, name="paper_ballot"),
 ]
+
+# Recall requests and by-elections (their own module); listed first so "/recalls/…" is not read as an election id.
+from civic.elections import recall_views  # noqa: E402
+
+routes = recall_views.routes + routes
+admin_routes = recall_views.admin_routes + admin_routes

@@ -18,15 +18,22 @@ def publish_leaving_audit(db, community: Community, on: dt.date | None = None) -
     from civic.disclosure.models import Disclosure
     from civic.disclosure.queries import leaving_audit_published
 
-    if leaving_audit_published(db, community.id):
+    from sqlalchemy import func
+
+    last = db.scalar(select(func.max(Election.polling_day)).where(
+        Election.community_id == community.id, Election.purpose == "general", Election.status == "closed"))
+    if leaving_audit_published(db, community.id, since=last):
         return
+    if on is None:  # after the last closed general election (D8), at the latest today
+        on = min(dt.date.today(), max(dt.date.today() - dt.timedelta(days=1), last or dt.date.min))
     db.add(Disclosure(community_id=community.id, category="audit", title="主任离任经济责任审计结果公告", is_leaving_audit=True,
-                      published_on=on or dt.date.today() - dt.timedelta(days=1), display_from=on or dt.date.today() - dt.timedelta(days=1)))
+                      published_on=on, display_from=on))
     db.flush()
 
 
 def election_at_polling(db, committee: Actor, community: Community, *, polling_day: dt.date | None = None,
-                        seats=None, candidates_per_section=None, boxes=None, online=True) -> tuple[Election, "polling.Round"]:
+                        seats=None, candidates_per_section=None, boxes=None, online=True, mode: str = "all-voters",
+                        title: str = "第十二届居民委员会选举") -> tuple[Election, "polling.Round"]:
     """Set-up → roll → nomination (party nominations, accepted and approved) → candidates → polling."""
     polling_day = polling_day or clock.today()
     seats = seats or {"chair": 1, "vice": 1, "member": 3}
@@ -35,7 +42,7 @@ def election_at_polling(db, committee: Actor, community: Community, *, polling_d
     publish_leaving_audit(db, community)
     with clock.frozen(schedule["roll_published_on"] - dt.timedelta(days=1)):
         election = setup.create_election(db, committee, community, setup.ElectionInput(
-            title="第十二届居民委员会选举", purpose="general", mode="all-voters", polling_day=polling_day, seats=seats, online_enabled=online))
+            title=title, purpose="general", mode=mode, polling_day=polling_day, seats=seats, online_enabled=online))
         roll.generate_roll(db, committee, election, community)
     with clock.frozen(schedule["roll_published_on"]):
         roll.publish_roll(db, committee, election, community)

@@ -112,3 +112,15 @@ def test_demo_boards_verify_and_chains_are_intact(demo_db, tmp_path, monkeypatch
         path.write_bytes(raw[:at] + (b"1" if raw[at:at + 1] != b"1" else b"2") + raw[at + 1:])
         assert main(["verify", str(path)]) == 1
     capsys.readouterr()
+
+
+def test_kangning_recall_request_collects_signatures(demo_db):
+    from civic.elections import recall
+
+    _url, sessions, *_ = demo_db
+    with sessions() as db:
+        community, (closed,) = _elections(db, "kangning")[0], _elections(db, "kangning")[1][:1]
+        (request,) = recall.requests_against(db, closed)
+        assert request.status == "collecting" and request.channel == "paper"
+        assert recall.signature_count(db, request) == 8 < request.threshold
+        assert recall.targets_of(db, request)[0].reply

@@ -61,7 +61,10 @@ def test_refused_without_the_leaving_audit(db, world, english):
 
 def test_by_elections_are_not_held_back(db, world):
     community, committee = world
-    assert setup.create_election(db, committee, community, _input(purpose="by_election")).id
+    # By-elections are set up from vacancies (byelection.create_by_election → setup.build_election).
+    election = setup.build_election(db, committee, community, _input(purpose="by_election"))
+    db.commit()
+    assert election.id
 
 
 def test_warning_only_when_the_rules_say_so(db, world, english):
