@@ -107,7 +107,20 @@ async def database_busy(request: Request, exc: Exception):
 
 async def server_error(request: Request, exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return _error_response(request, 500, i18n._("Something went wrong on our side. Nothing was changed; please try again."))
+    # This handler runs outside DatabaseMiddleware, after it closed the request's session: the error page
+    # reads with a read-only session of its own, closed here — reusing the POST's write session would take
+    # the write lock again and nobody would release it.
+    _closed = getattr(request.state, "db", None)
+    if _closed is not None:
+        _closed.close()
+    request.state.db = None
+    request.state.read_only = True
+    try:
+        return _error_response(request, 500, i18n._("Something went wrong on our side. Nothing was changed; please try again."))
+    finally:
+        session = getattr(request.state, "db", None)
+        if session is not None:
+            session.close()
 
 
 class LocaleMiddleware:

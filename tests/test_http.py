@@ -274,3 +274,42 @@ def test_staff_correct_a_resident_and_it_is_audited(app, world):
         from civic.audit import AuditEntry
 
         assert db.execute(select(AuditEntry).where(AuditEntry.action == "registry.resident.update")).scalar_one()
+
+
+def test_a_500_on_a_post_leaves_the_write_lock_free(app):
+    """The error page of an unexpected failure is rendered after the request's session was closed; it must
+    not take the write lock again and keep it (the next writer would wait for ever)."""
+    import threading
+
+    from sqlalchemy import text
+    from starlette.routing import Route
+
+    from civic.web import actor, db, view
+
+    @view
+    def broken(request):
+        actor(request)  # the signed-in user: the error page's header will count their unread notifications
+        db(request).execute(text("SELECT 1"))  # a write session: holds the write lock
+        raise RuntimeError("a bug")
+
+    @view
+    def healthy(request):
+        session = db(request)
+        session.execute(text("SELECT 1"))
+        session.commit()
+        from starlette.responses import PlainTextResponse
+
+        return PlainTextResponse("ok")
+
+    app.starlette.router.routes[:0] = [Route("/test-broken", broken, methods=["POST"]), Route("/test-healthy", healthy, methods=["POST"])]
+    with make_sessionmaker(app.state.engine, write=True)() as session:
+        user = make_user(session, roles=[("admin", None)])
+    client = Client(app, raise_server_exceptions=False).login_as(user)  # signed in: the page header reads the database
+    token = client.get("/").cookies.get("csrftoken") or client.cookies.get("csrftoken")
+    answer = client.post("/test-broken", data={"csrftoken": token})
+    assert answer.status_code == 500
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.setdefault("status", client.post("/test-healthy", data={"csrftoken": token}).status_code))
+    worker.start()
+    worker.join(20)
+    assert outcome.get("status") == 200, "the write lock was still held after the 500"
