@@ -28,10 +28,13 @@ def to_int(value, default: int | None = None, *, low: int | None = None, high: i
 
 
 def to_date(value) -> dt.date | None:
+    """A date of an election's procedure; None when it is not one (or absurdly far off: deadlines counted
+    from year 9999 would overflow)."""
     try:
-        return dt.date.fromisoformat(str(value or "").strip())
+        day = dt.date.fromisoformat(str(value or "").strip())
     except ValueError:
         return None
+    return day if 1900 <= day.year <= 2200 else None
 
 
 def election_form(form: FormData, config: dict) -> tuple[ElectionInput | None, dict, dict[str, str]]:
