@@ -137,9 +137,11 @@ class LocaleMiddleware:
         cookie = cookies.get(i18n.LOCALE_COOKIE)
         locale = i18n.pick_locale(cookie.value if cookie else None, headers.get(b"accept-language", b"").decode("latin-1"), self.default)
         token = i18n.set_locale(locale)
+        module = i18n.set_module(scope.get("path", "/").split("/", 2)[1] if scope.get("path", "/").count("/") else None)
         try:
             await self.app(scope, receive, send)
         finally:
+            i18n._module.reset(module)
             i18n._current.reset(token)
 
 

@@ -21,8 +21,8 @@ def make_environment(settings) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(
-        lambda s: i18n.translations(i18n.get_locale()).gettext(s),
-        lambda s, p, n: i18n.translations(i18n.get_locale()).ngettext(s, p, n),
+        lambda s: i18n.current().gettext(s),
+        lambda s, p, n: i18n.current().ngettext(s, p, n),
         newstyle=True,
     )
     env.filters.update(
@@ -30,7 +30,7 @@ def make_environment(settings) -> Environment:
         date=i18n.format_date,
         number=i18n.format_number,
         # Translates a msgid held in data (labels, titles) without %-formatting it.
-        t=lambda msgid: i18n.translations(i18n.get_locale()).gettext(msgid),
+        t=lambda msgid: i18n.current().gettext(msgid),
         mask_id=mask_id,
         mask_phone=mask_phone,
     )

@@ -25,3 +25,22 @@ def test_cli_help_documents_every_command():
     text = build_parser().format_help()
     for command in ("serve", "demo", "db", "verify", "audit", "backup", "restore"):
         assert command in text
+
+
+def test_each_module_speaks_its_own_words():
+    """One English word may need different Chinese per module; a module's pages read its own catalogue first
+    (a recall's "Reply" as 申辩 once turned every comment's 回复 button into 申辩)."""
+    from civic import i18n
+
+    locale, module = i18n.set_locale("zh_CN"), i18n.set_module("consultations")
+    try:
+        assert i18n._("Reply") == "回复" and i18n._("Report") == "举报"
+        i18n.set_module("appraisal")
+        assert i18n._("Report") == "述职报告" and i18n._("Back to the results") == "返回考评结果"
+        i18n.set_module("elections")
+        assert i18n._("Back to the results") == "返回选举结果"
+        i18n.set_module(None)
+        assert i18n._("Log in") == "登录"  # core messages keep the core's wording everywhere
+    finally:
+        i18n._module.reset(module)
+        i18n._current.reset(locale)

@@ -163,6 +163,9 @@ def test_bad_input_is_422_and_changes_nothing(app, world, english):
     response = staff.post_form("/elections/manage/recalls/{rid}/schedule".format(**ids), {"title": "罢免", "polling_day": "soon"})
     assert response.status_code == 422 and "YYYY-MM-DD" in response.text
     response = staff.post_form("/elections/manage/recalls/{rid}/schedule".format(**ids), {"title": "罢免", "polling_day": "0001-01-01"})
+    assert response.status_code == 422 and "YYYY-MM-DD" in response.text  # not a date of any election
+    yesterday = (clock.today() - dt.timedelta(days=1)).isoformat()
+    response = staff.post_form("/elections/manage/recalls/{rid}/schedule".format(**ids), {"title": "罢免", "polling_day": yesterday})
     assert response.status_code == 422 and "from today on" in response.text
     later = (clock.today() + dt.timedelta(days=40)).isoformat()
     response = staff.post_form("/elections/manage/recalls/{rid}/schedule".format(**ids), {"title": "罢免", "polling_day": later})
