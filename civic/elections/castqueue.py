@@ -43,7 +43,7 @@ def write_casts(db: Session, casts: list[Cast]) -> None:
     per cast, so only the second ballot of a voter fails."""
     from civic.elections.models import RollMark
 
-    state = _lock_round(db, casts[0].round_id)
+    state = lock_round(db, casts[0].round_id)
     if state["status"] != "open":
         for cast in casts:
             cast.outcome = "closed"
@@ -62,19 +62,20 @@ def write_casts(db: Session, casts: list[Cast]) -> None:
         return
     try:
         with db.begin_nested():
-            _insert(db, state, fresh)
+            insert_batch(db, state, fresh)
     except IntegrityError:
         for cast in fresh:
             try:
                 with db.begin_nested():
-                    _insert(db, state, [cast])
+                    insert_batch(db, state, [cast])
             except IntegrityError:
                 cast.outcome = "duplicate"
         return
 
 
-def _insert(db: Session, state: dict, casts: list[Cast]) -> None:
-    """Marks, ballots and chain entries of `casts`; `state` (head, entries) advances only on success."""
+def insert_batch(db: Session, state: dict, casts: list[Cast], shuffle=None) -> None:
+    """Marks, ballots and chain entries of `casts`; `state` (from lock_round) advances only on success.
+    `shuffle` orders the ballots (a seeded one for the scale demo; by default the system's randomness)."""
     from civic.elections import board
     from civic.elections.models import Ballot, BoardEntry, Round, RollMark
     from civic.secrecy import random_id
@@ -84,7 +85,7 @@ def _insert(db: Session, state: dict, casts: list[Cast]) -> None:
     marks = sorted(({"round_id": round_id, "roll_entry_id": c.roll_entry_id, "channel": "online", "box_key": "", "by_proxy": False,
                      "day": c.day} for c in casts), key=lambda m: m["roll_entry_id"])
     ballots = [{"round_id": round_id, "id": random_id(), "content": c.content} for c in casts]
-    _shuffle(ballots)
+    (shuffle or _shuffle)(ballots)
     entries = []
     for cast in casts:
         seq += 1
@@ -101,7 +102,7 @@ def _insert(db: Session, state: dict, casts: list[Cast]) -> None:
         cast.outcome = "ok"
 
 
-def _lock_round(db: Session, round_id: int) -> dict:
+def lock_round(db: Session, round_id: int) -> dict:
     """The round's status and chain head, locked (a row lock on PostgreSQL, the write lock on SQLite)."""
     from civic.elections.models import Round
 

@@ -177,32 +177,12 @@ def _open_today(db: Session, rng: random.Random, community: Community, manager: 
 
 
 def write_online(db: Session, round_: Round, casts: list[castqueue.Cast], rng: random.Random) -> None:
-    """castqueue.write_casts for casts known to be valid, in one batch: the roll marks, the ballots (random keys,
-    written in random order) and one board entry each, chained from the round's head as polling._append does."""
-    from civic.elections.models import Ballot, BoardEntry
-    from civic.secrecy import random_id
-
-    locked = polling._lock_round(db, round_.id)
-    if locked.status != "open":
+    """castqueue's batch writer for casts known to be valid, ballots shuffled by the seeded `rng`."""
+    state = castqueue.lock_round(db, round_.id)
+    if state["status"] != "open":
         raise RuntimeError("the round is not open")
-    head, seq = locked.head, locked.entries
-    entries = []
-    for cast in casts:
-        seq += 1
-        entry = board.make_entry(head, seq, "online", tracking_code=cast.tracking_code)
-        head = entry["hash"]
-        entries.append({"round_id": round_.id, "seq": seq, "kind": "online", "tracking_code": cast.tracking_code, "entry": board.canon(entry).decode()})
-    ballots = [{"round_id": round_.id, "id": random_id(), "content": cast.content} for cast in casts]
-    rng.shuffle(ballots)
-    marks = sorted(({"round_id": round_.id, "roll_entry_id": c.roll_entry_id, "channel": "online", "box_key": "", "by_proxy": False, "day": c.day}
-                    for c in casts), key=lambda m: m["roll_entry_id"])
-    for table, rows in ((RollMark.__table__, marks), (Ballot.__table__, ballots), (BoardEntry.__table__, entries)):
-        for start in range(0, len(rows), BATCH):
-            db.execute(insert(table), rows[start:start + BATCH])
-    db.execute(update(Round).where(Round.id == round_.id).values(head=head, entries=seq))
+    castqueue.insert_batch(db, state, casts, shuffle=rng.shuffle)
     db.commit()
-    for cast in casts:
-        cast.outcome = "ok"
 
 
 def _closed_by_representatives(db: Session, rng: random.Random, community: Community, manager: Actor, clerk: Actor,
