@@ -19,7 +19,7 @@ from civic import i18n
 from civic.db import make_engine, make_sessionmaker
 from civic.errors import DomainError
 from civic.modules import all_modules, domain_modules
-from civic.security import LoginRequired, SessionCookies, register_permissions
+from civic.security import ActorCache, LoginRequired, SessionCookies, register_permissions
 from civic.settings import Settings
 from civic.templating import is_htmx, make_environment, render
 from civic.web import actor, db, redirect, safe_next, view
@@ -236,6 +236,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.write_sessions = make_sessionmaker(engine, write=True)
     app.state.templates = make_environment(settings)
     app.state.sessions = SessionCookies(settings.secret_key, settings.session_hours)
+    app.state.actors = ActorCache()
     app.state.nav_modules = [m for m in domain_modules() if m.in_nav]
     from civic.ratelimit import RateLimiter
 

@@ -27,6 +27,10 @@ from civic.db import Base
 
 DOMAIN_SCOPES = ("elections", "consultations", "disclosure", "appraisal")
 SCOPES = ("core", *DOMAIN_SCOPES)
+# Who may do what: users, their roles, residents (whose flags give roles). A write to these bumps "people"
+# as well as "core"; the signed-in actor cache (civic.security) is valid while "people" holds.
+PEOPLE_TABLES = frozenset({"accounts_user", "accounts_role", "registry_resident"})
+TRACKED = (*SCOPES, "people")
 MAX_BODY = 2 * 1024 * 1024
 _WRITE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 
@@ -63,7 +67,10 @@ def track_writes(engine: Engine) -> None:
             return
         if context is not None and context.execution_options.get("civic_statistic"):
             return
-        conn.info.setdefault("civic_touched", set()).add(scope_of_table(match.group(1)))
+        touched = conn.info.setdefault("civic_touched", set())
+        touched.add(scope_of_table(match.group(1)))
+        if match.group(1) in PEOPLE_TABLES:
+            touched.add("people")
 
     @event.listens_for(engine, "commit")
     def _bump(conn):
@@ -72,7 +79,7 @@ def track_writes(engine: Engine) -> None:
             return
         # Raw DB-API cursor: runs in the transaction being committed, before the COMMIT itself.
         # Scopes come from a fixed list, never from input. An upsert: a truncated table starts again at 1.
-        rows = ",".join(f"('{s}', 1)" for s in sorted(touched) if s in SCOPES)
+        rows = ",".join(f"('{s}', 1)" for s in sorted(touched) if s in TRACKED)
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             cursor.execute(f"INSERT INTO core_generation (scope, counter) VALUES {rows} "

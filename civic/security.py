@@ -4,8 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
 import time
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from passlib.context import CryptContext
@@ -160,6 +162,50 @@ class SessionCookies:
             return None
 
 
+class ActorCache:
+    """Signed-in actors by user id, kept while nobody changed users, roles or residents.
+
+    Loading the actor costs two queries on every signed-in request. Any committed write to those tables
+    bumps the "people" generation in the same transaction (civic.pagecache), in every process and on
+    every host sharing the database; one read of that counter tells whether a kept actor is still exact.
+    An entry also lives at most `seconds`. Callers get a copy: assisted mode sets fields on it."""
+
+    def __init__(self, seconds: float = 60, max_entries: int = 10_000):
+        self.seconds, self.max_entries = seconds, max_entries
+        self.entries: OrderedDict[int, tuple[int, float, Actor]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def load(self, db: Session, user_id: int) -> Actor | None:
+        generation = people_generation(db)  # read BEFORE loading: a later write makes the entry stale
+        now = time.monotonic()
+        with self.lock:
+            kept = self.entries.get(user_id)
+            if kept is not None and kept[0] == generation and now - kept[1] < self.seconds:
+                self.entries.move_to_end(user_id)
+                return _copy(kept[2])
+        actor = load_actor(db, user_id)
+        if actor is None:
+            return None
+        # Out of the request's session, so its commit or rollback never expires what other requests read.
+        for instance in (actor.user, actor.resident):
+            if instance is not None:
+                db.expunge(instance)
+        with self.lock:
+            self.entries[user_id] = (generation, now, actor)
+            self.entries.move_to_end(user_id)
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+        return _copy(actor)
+
+
+def _copy(actor: Actor) -> Actor:
+    return replace(actor, roles=list(actor.roles))
+
+
+def people_generation(db: Session) -> int:
+    return db.connection().exec_driver_sql("SELECT counter FROM core_generation WHERE scope = 'people'").scalar() or 0
+
+
 def actor_from_request(request: Request, db: Session) -> Actor:
     cached = getattr(request.state, "actor", None)
     if cached is not None:
@@ -167,13 +213,15 @@ def actor_from_request(request: Request, db: Session) -> Actor:
     actor = ANONYMOUS
     payload = request.app.state.sessions.loads(request.cookies.get(SESSION_COOKIE))
     if payload:
-        loaded = load_actor(db, payload["u"])
+        actors = getattr(request.app.state, "actors", None)
+        load = actors.load if actors is not None else load_actor
+        loaded = load(db, payload["u"])
         if loaded and loaded.user.session_version == payload.get("v"):
             actor = loaded
             assist = payload.get("a")
             if assist and assist.get("exp", 0) > time.time():
                 # Staff acting for a resident: the resident's roles only, the staff member in the audit.
-                helped = load_actor(db, assist["r"])
+                helped = load(db, assist["r"])
                 if helped is not None:
                     helped.assisted_by = loaded.user
                     helped.assist_reason = assist.get("why", "")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from civic import audit
 from civic.accounts.models import AccessCode, RoleAssignment, User
 from civic.db import utcnow
+from civic.pagecache import STATISTIC
 from civic.errors import Conflict, Forbidden, Invalid, NotFound
 from civic.i18n import _
 from civic.registry.models import Community, Resident
@@ -113,7 +114,8 @@ def verify_login(db: Session, identifier: str, password: str) -> int | None:
 
 def record_login(db: Session, user_id: int, password: str) -> User:
     user = db.get(User, user_id)
-    user.last_login_at = utcnow()
+    # A statistic: it must not end every process's cached actors (civic.security.ActorCache) at each login.
+    db.execute(update(User).where(User.id == user_id).values(last_login_at=utcnow()), execution_options=STATISTIC)
     if PASSWORDS.needs_update(user.password_hash):
         user.password_hash = hash_password(password)
     audit.record(db, "accounts.login", actor=Actor(user=user), target=f"user:{user.id}")
