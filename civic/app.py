@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from http.cookies import SimpleCookie
 
 from asgi_csrf import asgi_csrf
 from sqlalchemy import text
@@ -16,6 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from civic import i18n
+from civic.cookies import cookies_of
 from civic.db import make_engine, make_sessionmaker
 from civic.errors import DomainError
 from civic.modules import all_modules, domain_modules
@@ -133,9 +133,7 @@ class LocaleMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
-        cookies = SimpleCookie(headers.get(b"cookie", b"").decode("latin-1"))
-        cookie = cookies.get(i18n.LOCALE_COOKIE)
-        locale = i18n.pick_locale(cookie.value if cookie else None, headers.get(b"accept-language", b"").decode("latin-1"), self.default)
+        locale = i18n.pick_locale(cookies_of(scope).get(i18n.LOCALE_COOKIE), headers.get(b"accept-language", b"").decode("latin-1"), self.default)
         token = i18n.set_locale(locale)
         module = i18n.set_module(scope.get("path", "/").split("/", 2)[1] if scope.get("path", "/").count("/") else None)
         try:

@@ -16,13 +16,13 @@ import re
 import time
 import weakref
 from collections import OrderedDict
-from http.cookies import SimpleCookie
 
 from sqlalchemy import Integer, String, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civic import i18n
+from civic.cookies import cookies_of
 from civic.db import Base
 
 DOMAIN_SCOPES = ("elections", "consultations", "disclosure", "appraisal")
@@ -144,13 +144,12 @@ class PageCache:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not self.seconds or not self._cacheable_path(scope["path"]):
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
-        cookies = SimpleCookie(headers.get(b"cookie", b"").decode("latin-1"))
+        cookies = cookies_of(scope)
         if self.session_cookie in cookies:
             return await self.app(scope, receive, send)
-        text_size = cookies.get(i18n.TEXT_SIZE_COOKIE)
         from civic import clock
 
-        key = (scope["path"], scope.get("query_string", b""), i18n.get_locale(), text_size.value if text_size else "",
+        key = (scope["path"], scope.get("query_string", b""), i18n.get_locale(), cookies.get(i18n.TEXT_SIZE_COOKIE, ""),
                headers.get(b"hx-request", b""), headers.get(b"hx-target", b""), b"json" in headers.get(b"accept", b"")[:40],
                clock._frozen.get())
         generations = await self._generations()

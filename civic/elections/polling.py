@@ -9,8 +9,10 @@ what makes a second ballot impossible, whatever the channel.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from types import SimpleNamespace
 
-from sqlalchemy import exists, func, insert, select, text, update
+from sqlalchemy import and_, exists, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -133,16 +135,57 @@ def cast_online(db: Session, actor: Actor, election: Election, community: Commun
     With `writer`, `db` is only read: the cast is handed to the group-commit writer (castqueue) and this
     returns once it is committed. Without, it is written and committed in `db` (tests, the simulator)."""
     ensure_permission(actor, "elections:ballot:cast", community)
+    entry, has_proxy = _voter_and_proxy(db, election, actor)
+    return cast_checked(db, actor, CastFacts(election, community, round_, entry, has_proxy), ballot, writer=writer)
+
+
+@dataclass(frozen=True)
+class CastFacts:
+    """What a cast is checked against: election (online_enabled, window, purpose), community (id, street_id),
+    round (id, status, sections), the voter's roll entry (id, listed) or None, and whether they named a proxy.
+    Model objects or the plain rows of `cast_facts`: the checks read attributes only."""
+
+    election: object
+    community: object
+    round: object
+    entry: object | None
+    has_proxy: bool
+
+
+def cast_facts(db: Session, public_id: str, number: int, actor: Actor) -> CastFacts | None:
+    """Everything a confirmed online ballot is checked against, in ONE query: the hot path of polling day.
+    None when the election or round does not exist (the caller then answers as the full pages do)."""
+    resident_id = actor.resident.id if actor.resident is not None else None
+    proxied = exists().where(Proxy.election_id == Election.id, Proxy.principal_roll_id == RollEntry.id)
+    row = db.execute(
+        select(Election.online_enabled, Election.online_opens_at, Election.online_closes_at, Election.polling_day, Election.purpose,
+               Community.id.label("community_id"), Community.street_id, Round.id.label("round_id"), Round.status, Round.sections,
+               RollEntry.id.label("entry_id"), RollEntry.listed, proxied.label("proxied"))
+        .join(Community, Community.id == Election.community_id)
+        .join(Round, and_(Round.election_id == Election.id, Round.number == number))
+        .outerjoin(RollEntry, and_(RollEntry.election_id == Election.id, RollEntry.resident_id == resident_id))
+        .where(Election.public_id == public_id)
+    ).first()
+    if row is None:
+        return None
+    entry = SimpleNamespace(id=row.entry_id, listed=row.listed) if row.entry_id is not None else None
+    return CastFacts(row, SimpleNamespace(id=row.community_id, street_id=row.street_id),
+                     SimpleNamespace(id=row.round_id, status=row.status, sections=row.sections), entry, bool(row.proxied))
+
+
+def cast_checked(db: Session, actor: Actor, facts: CastFacts, ballot: dict, *, writer: "castqueue.CastQueue | None" = None) -> str:
+    """The checks and the write of an online cast (see cast_online), on facts already read."""
+    election, round_, entry = facts.election, facts.round, facts.entry
+    ensure_permission(actor, "elections:ballot:cast", facts.community)
     if not election.online_enabled:
         raise Conflict(_("Online voting is not used in this election; vote at your polling station."))
     if round_.status != "open":
         raise Conflict(_("Voting in this round is closed."))
     if not online_window_open(election):
         raise Conflict(_("Online voting is not open now."))
-    entry, has_proxy = _voter_and_proxy(db, election, actor)
     if entry is None or not entry.listed:
         raise Forbidden(_("You are not on the voter list of this election."))
-    if has_proxy:
+    if facts.has_proxy:
         raise Conflict(_("You authorised a proxy for this election, so your proxy votes for you at the polling station."))
     sections = sections_of(round_)
     ballot = complete(ballot, sections)
@@ -172,7 +215,7 @@ def cast_online(db: Session, actor: Actor, election: Election, community: Commun
 
 
 def _voter_and_proxy(db: Session, election: Election, actor: Actor) -> tuple[RollEntry | None, bool]:
-    """The actor's roll entry and whether they authorised a proxy, in one query (the casting hot path)."""
+    """The actor's roll entry and whether they authorised a proxy, in one query."""
     if actor.resident is None:
         return None, False
     proxied = exists().where(Proxy.election_id == election.id, Proxy.principal_roll_id == RollEntry.id)

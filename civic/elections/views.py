@@ -275,6 +275,8 @@ def _ballot_context(election, community, round_, **extra) -> dict:
 
 @view(writes=False)
 def ballot(request: Request):
+    if request.method == "POST" and form(request).get("action") == "confirm":
+        return _confirm_ballot(request)
     session = db(request)
     election, community = load_election(request)
     round_ = load_round(request, election)
@@ -282,8 +284,7 @@ def ballot(request: Request):
     ensure_permission(who, "elections:ballot:cast", community)
     data = form(request)
     action = data.get("action", "review") if request.method == "POST" else ""
-    # The confirmed cast is checked by polling.cast_online itself (same messages); other steps look first.
-    barrier = None if action == "confirm" else _ballot_barrier(request, election, community, round_, who)
+    barrier = _ballot_barrier(request, election, community, round_, who)
     if barrier:
         return render(request, "elections/ballot_closed.html", base(election, community, round=round_, message=barrier),
                       status=200 if request.method == "GET" else 409)
@@ -295,22 +296,37 @@ def ballot(request: Request):
     if problems or action == "change":
         return render(request, "elections/ballot.html", _ballot_context(election, community, round_, choices=choices, problems=problems),
                       status=422 if problems else 200)
-    if action != "confirm":
-        names = {c["id"]: c["name"] for s in sections for c in s["candidates"]}
-        return render(request, "elections/ballot_review.html", _ballot_context(
-            election, community, round_, ballot=ballot_, choices=choices, names=names))
+    names = {c["id"]: c["name"] for s in sections for c in s["candidates"]}
+    return render(request, "elections/ballot_review.html", _ballot_context(
+        election, community, round_, ballot=ballot_, choices=choices, names=names))
+
+
+def _confirm_ballot(request: Request):
+    """The confirmed ballot: polling day's hot path. Its facts come in one query (polling.cast_facts) and
+    the cast goes to the group-commit writer (castqueue); the pages are loaded only to show a problem."""
+    session = db(request)
+    who = actor(request)
+    number = forms.to_int(request.path_params.get("n"), None, low=1, high=1000)
+    facts = polling.cast_facts(session, request.path_params["eid"], number, who) if number is not None else None
+    if facts is None:
+        load_round(request, load_election(request)[0])  # answers "no such election / round"
+        raise NotFound(_("No such round."))
+    ensure_permission(who, "elections:ballot:cast", facts.community)
+    ballot_, choices = forms.ballot_from_form(form(request), polling.sections_of(facts.round))
     try:
-        # This view only reads; the cast goes to the group-commit writer (see castqueue).
-        code = polling.cast_online(session, who, election, community, round_, ballot_,
-                                   writer=castqueue.for_sessions(request.app.state.write_sessions))
+        code = polling.cast_checked(session, who, facts, ballot_, writer=castqueue.for_sessions(request.app.state.write_sessions))
     except polling.BallotInvalid as error:
         session.rollback()
+        election, community = load_election(request)
+        round_ = load_round(request, election)
         return render(request, "elections/ballot.html", _ballot_context(election, community, round_, choices=choices, problems=error.problems),
                       status=422)
     except (Conflict, Forbidden) as error:
         session.rollback()
+        election, community = load_election(request)
+        round_ = load_round(request, election)
         return render(request, "elections/ballot_closed.html", base(election, community, round=round_, message=error.message), status=409)
-    return redirect(election_url(election, "rounds", str(round_.number), "receipt") + "?code=" + code)
+    return redirect(f"/elections/{request.path_params['eid']}/rounds/{number}/receipt?code={code}")
 
 
 @view

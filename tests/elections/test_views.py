@@ -187,6 +187,15 @@ def test_whole_procedure_in_the_browserless_client(app, world):
             assert code in voter.get(receipt_url).text
         assert "already voted" in voters[10].get(ballot_url).text
         assert voters[10].post_form(ballot_url, {"action": "confirm"}).status_code == 409
+        # The confirm step's own path (one query for its facts) refuses like the pages do; the head below
+        # proves none of these stored anything.
+        overvote = voters[1].post_form(ballot_url, {**over, "action": "confirm"})
+        assert overvote.status_code == 422 and "more people than there are seats" in overvote.text
+        assert checked(overvote.text, f"v-chair-{chair}") == "approve"
+        for wrong in ("7", "x", "0"):
+            assert voters[1].post_form(f"/elections/{eid}/rounds/{wrong}/ballot", {"action": "confirm"}).status_code == 404
+        assert voters[1].post_form("/elections/nope/rounds/1/ballot", {"action": "confirm"}).status_code == 404
+        assert Client(app).post_form(ballot_url, {"action": "confirm"}).status_code in (302, 303, 401)
         track = Client(app).get(f"/elections/{eid}/rounds/1/track?code={codes[0]}")
         assert track.status_code == 200 and 'data-found="yes"' in track.text
         assert 'data-found="no"' in Client(app).get(f"/elections/{eid}/rounds/1/track?code=AAAA-BBBB-CCCC").text
