@@ -127,14 +127,19 @@ def roles_for(user: User, resident: Resident | None, assigned: list[tuple[str, i
 
 
 def load_actor(db: Session, user_id: int) -> Actor | None:
-    """User and resident in one query, the role tuples in another: this runs on every signed-in request."""
+    """User and resident in one Core query, the role tuples in another: this runs on every signed-in
+    request the actor cache cannot answer. The rows become plain model instances outside any session
+    (ORM loading of the two wide rows was a sixth of a ballot's CPU); nothing writes through them."""
     from civic.accounts.models import RoleAssignment
 
-    row = db.execute(select(User, Resident).outerjoin(Resident, Resident.id == User.resident_id)
-                     .where(User.id == user_id, User.active.is_(True))).first()
+    users, residents = User.__table__, Resident.__table__
+    row = db.execute(select(users, residents).select_from(users.outerjoin(residents, residents.c.id == users.c.resident_id))
+                     .where(users.c.id == user_id, users.c.active.is_(True))).first()
     if row is None:
         return None
-    user, resident = row
+    width = len(users.c)
+    user = User(**dict(zip(users.c.keys(), row[:width])))
+    resident = Resident(**dict(zip(residents.c.keys(), row[width:]))) if row[width] is not None else None
     assigned = [tuple(r) for r in db.execute(select(RoleAssignment.role, RoleAssignment.community_id, RoleAssignment.street_id)
                                              .where(RoleAssignment.user_id == user_id))]
     return Actor(user=user, resident=resident, roles=roles_for(user, resident, assigned))
@@ -183,13 +188,9 @@ class ActorCache:
             if kept is not None and kept[0] == generation and now - kept[1] < self.seconds:
                 self.entries.move_to_end(user_id)
                 return _copy(kept[2])
-        actor = load_actor(db, user_id)
+        actor = load_actor(db, user_id)  # its instances belong to no session: no commit ever expires them
         if actor is None:
             return None
-        # Out of the request's session, so its commit or rollback never expires what other requests read.
-        for instance in (actor.user, actor.resident):
-            if instance is not None:
-                db.expunge(instance)
         with self.lock:
             self.entries[user_id] = (generation, now, actor)
             self.entries.move_to_end(user_id)

@@ -84,6 +84,7 @@ def test_the_http_page_costs_the_same_for_a_small_and_a_big_thread(app):
         small, big, _me = two_topics(db, world)
         resident = world.users.people[2]
     client = Client(app).login_as(resident)
+    client.get("/")  # the signed-in actor is loaded once, then kept (civic.security.ActorCache)
     pages = ("/consultations/{id}", "/consultations/{id}/comments?sort=newest&page=3", "/consultations/{id}/comments?sort=best&page=2&fragment=more")
     counts = {}
     for size, topic in (("small", small), ("big", big)):
