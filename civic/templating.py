@@ -160,6 +160,11 @@ class Lazy:
             self._value = self._load()
         return getattr(self._value, name)
 
+    def __getitem__(self, key):
+        if self._value is None:
+            self._value = self._load()
+        return self._value[key]
+
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"

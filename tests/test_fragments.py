@@ -109,3 +109,36 @@ def test_switched_off_with_the_page_cache(tmp_path, sqlite_url):
         client.get(f"/consultations/{topic.id}")
         client.get(f"/consultations/{topic.id}")
     assert app.state.templates.fragments.hits == 0
+
+
+def test_a_new_notice_shows_on_the_next_board_page(database_url, tmp_path):
+    from civic.disclosure import services as disclosure
+    from civic.security import load_actor
+    from tests.helpers import make_community, make_resident, make_user
+
+    app = make_app(database_url, tmp_path)
+    sessions = make_sessionmaker(app.state.engine, write=True)
+    with sessions() as db:
+        home = make_community(db, code="home", name="安和社区")
+        reader = make_user(db, resident=make_resident(db, home, name="王芳", gender="F"))
+        staff_user = make_user(db, roles=[("staff", home)])
+        staff = load_actor(db, staff_user.id)
+        first = disclosure.create_item(db, staff, home, disclosure.ItemValues("decisions", "第一份通知", "正文", None, None, None, False))
+        disclosure.publish(db, staff, first.id, None)
+        staff_id, home_id = staff_user.id, home.id
+    page = "/disclosure/?community=home"
+    with Client(app).login_as(reader) as resident, Client(app).login_as(staff_user) as staff_client:
+        resident.get(page)
+        hits = app.state.templates.fragments.hits
+        assert "第一份通知" in resident.get(page).text and app.state.templates.fragments.hits > hits
+        staff_page = staff_client.get(page).text
+        assert "/disclosure/manage/c/home" in staff_page and "/disclosure/manage/c/home" not in resident.get(page).text
+        with sessions() as db:
+            from civic.registry.models import Community
+
+            staff = load_actor(db, staff_id)
+            second = disclosure.create_item(db, staff, db.get(Community, home_id),
+                                            disclosure.ItemValues("decisions", "第二份通知", "正文", None, None, None, False))
+            disclosure.publish(db, staff, second.id, None)
+        assert "第二份通知" in resident.get(page).text
+        assert without_tokens(resident.get(page).text) == fresh(database_url, tmp_path, reader, page)
