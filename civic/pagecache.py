@@ -226,3 +226,46 @@ class PageCache:
         self.entries.move_to_end(key)
         while len(self.entries) > self.max_entries:
             self.entries.popitem(last=False)
+
+
+# ---- fragments: shared parts of pages, for signed-in readers too ------------------------------------
+
+
+class Fragments:
+    """Rendered HTML of the shared parts of pages (a thread's comments, an election's candidates), for
+    every reader, signed in or not. An entry is keyed by what the template names plus the locale, the text
+    size, the frozen clock and the write generations of the request's scopes, read when its database
+    session opened (before any data of the page; see `civic.web.db`). So an entry is only served while
+    nothing it could show has been written, and for at most `seconds`.
+
+    What differs between readers never goes into an entry: the CSRF token is written as a marker replaced
+    on the way out, and parts for one reader ("personal" holes: the edit controls of their own comment,
+    their up-vote) are rendered for a neutral reader, marked, and rendered again for the reader who needs
+    them (see `civic.templating`)."""
+
+    def __init__(self, seconds: int, max_entries: int = 5000):
+        import secrets
+        import threading
+
+        self.seconds, self.max_entries = seconds, max_entries
+        self.entries: OrderedDict[tuple, tuple] = OrderedDict()
+        self.lock = threading.Lock()
+        self.nonce = secrets.token_hex(8)  # markers no stored text can forge
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or time.monotonic() - entry[0] >= self.seconds:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self.entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: tuple, value) -> None:
+        with self.lock:
+            self.entries[key] = (time.monotonic(), value)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)

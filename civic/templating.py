@@ -1,7 +1,9 @@
 """Jinja2 with Babel, and render(): one template per page, htmx fragments are its named blocks."""
 from __future__ import annotations
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from contextvars import ContextVar
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2_fragments import render_block
 from markupsafe import Markup
 from starlette.requests import Request
@@ -19,6 +21,10 @@ def make_environment(settings) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates are read once per process (a changed template needs a restart): checking every
+        # template's file time on each use cost about a tenth of a signed-in page.
+        auto_reload=False,
+        cache_size=-1,
     )
     env.install_gettext_callables(
         lambda s: i18n.current().gettext(s),
@@ -34,8 +40,130 @@ def make_environment(settings) -> Environment:
         mask_id=mask_id,
         mask_phone=mask_phone,
     )
-    env.globals.update(settings=settings, htmx_url=settings.htmx_url, htmx_sri=settings.htmx_sri)
+    env.globals.update(settings=settings, htmx_url=settings.htmx_url, htmx_sri=settings.htmx_sri, cached=cached, personal=personal)
+    from civic.pagecache import Fragments
+
+    env.fragments = Fragments(settings.page_cache_seconds)
     return env
+
+
+# ---- fragments -------------------------------------------------------------------------------------------
+# {% call cached("name", part, ...) %}…{% endcall %} keeps the rendered block in env.fragments (see
+# civic.pagecache.Fragments). The parts must name everything the block shows that is not in the database
+# (sort, page, what kind of reader: never a reader's identity); the path, locale, text size, frozen clock and
+# write generations are added. Data the block needs should be loaded lazily (see `Lazy`), so that a hit
+# costs no query. Inside, csrf_field() writes a marker, and {% call(neutral) personal("kind", args…) %}
+# marks a part rendered for a neutral reader (neutral=True) that the view's `personalize(holes, context)`
+# may render again for this reader.
+
+_building: ContextVar[list | None] = ContextVar("civic_fragment", default=None)
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain(value) -> bool:
+    import datetime as dt
+
+    if isinstance(value, tuple):
+        return all(_plain(v) for v in value)
+    return isinstance(value, (*_PLAIN, dt.date))
+
+
+@pass_context
+def cached(context, name: str, *parts, caller):
+    request = context.get("request")
+    state = getattr(request, "state", None)
+    generations = getattr(state, "generations", None) if state is not None else None
+    fragments = context.environment.fragments
+    if generations is None or not fragments.seconds or request.method not in ("GET", "HEAD") or _building.get() is not None:
+        return Markup(caller())
+    if not all(_plain(p) for p in parts):
+        raise TypeError(f"cached({name!r}): parts must be plain values")
+    from civic import clock
+    from civic.pagecache import scopes_of_path
+
+    key = (name, parts, context.get("path_with_query"), i18n.get_locale(), bool(context.get("large_text")), clock._frozen.get(),
+           tuple(generations.get(s, 0) for s in scopes_of_path(request.url.path)))
+    entry = fragments.get(key)
+    if entry is None:
+        holes: list = []
+        token = _building.set(holes)
+        try:
+            html = str(caller())
+        finally:
+            _building.reset(token)
+        entry = _split(html, fragments.nonce, holes)
+        fragments.put(key, entry)
+    return _serve(entry, context, fragments.nonce)
+
+
+def _split(html: str, nonce: str, holes: list) -> tuple:
+    """(the text with neutral parts in place, holes, segments: text and hole numbers alternating)."""
+    if not holes:
+        return html, (), ()
+    import re
+
+    segments: list = []
+    neutral: list[str] = []
+    position = 0
+    for match in re.finditer(rf"@@hole-{nonce}-(\d+)@@(.*?)@@/hole-{nonce}@@", html, re.S):
+        segments.append(html[position:match.start()])
+        segments.append(int(match.group(1)))
+        neutral.append(match.group(2))
+        position = match.end()
+    segments.append(html[position:])
+    whole = "".join(s if isinstance(s, str) else neutral[s] for s in segments)
+    return whole, tuple((kind, args, neutral[i]) for i, (kind, args) in enumerate(holes)), tuple(segments)
+
+
+def _serve(entry: tuple, context, nonce: str) -> Markup:
+    html, holes, segments = entry
+    if holes:
+        personalize = context.get("personalize")
+        replaced = personalize([(kind, args) for kind, args, _n in holes], context) if personalize else None
+        if replaced:
+            html = "".join(s if isinstance(s, str) else str(replaced.get(s, holes[s][2])) for s in segments)
+    marker = f"@@csrf-{nonce}@@"
+    if marker in html:
+        html = html.replace(marker, str(Markup.escape(context["csrf_token"]())))
+    return Markup(html)
+
+
+@pass_context
+def personal(context, kind: str, *args, caller):
+    holes = _building.get()
+    if holes is None:
+        return Markup(caller(False))
+    if not all(_plain(a) for a in args):
+        raise TypeError(f"personal({kind!r}): arguments must be plain values")
+    nonce = context.environment.fragments.nonce
+    holes.append((kind, args))
+    return Markup(f"@@hole-{nonce}-{len(holes) - 1}@@") + Markup(caller(True)) + Markup(f"@@/hole-{nonce}@@")
+
+
+def csrf_marker(request: Request) -> str | None:
+    """While a fragment is being rendered for the cache: the marker standing for the reader's CSRF token."""
+    if _building.get() is None:
+        return None
+    return f"@@csrf-{request.app.state.templates.fragments.nonce}@@"
+
+
+class Lazy:
+    """An object loaded on first use: a view passes its data this way so that a cached block costs no query."""
+
+    __slots__ = ("_load", "_value")
+
+    def __init__(self, load):
+        self._load, self._value = load, None
+
+    def __getattr__(self, name):
+        if self._value is None:
+            self._value = self._load()
+        return getattr(self._value, name)
+
+    def __getitem__(self, key):
+        if self._value is None:
+            self._value = self._load()
+        return self._value[key]
 
 
 def is_htmx(request: Request) -> bool:
@@ -71,8 +199,14 @@ def base_context(request: Request) -> dict:
     token_fn = request.scope.get("csrftoken")
     locale = i18n.get_locale()
 
+    def csrf_token() -> str:
+        marker = csrf_marker(request)
+        if marker is not None:
+            return marker
+        return token_fn() if token_fn else ""
+
     def csrf_field() -> Markup:
-        return Markup('<input type="hidden" name="csrftoken" value="%s">') % (token_fn() if token_fn else "")
+        return Markup('<input type="hidden" name="csrftoken" value="%s">') % csrf_token()
 
     unread = 0
     if actor is not None and actor.authenticated and getattr(request.state, "db", None) is not None:
@@ -85,7 +219,7 @@ def base_context(request: Request) -> dict:
         "actor": actor,
         "can": lambda permission, community=None: bool(actor) and can(actor, permission, community),
         "csrf_field": csrf_field,
-        "csrf_token": lambda: token_fn() if token_fn else "",
+        "csrf_token": csrf_token,
         "locale": locale,
         "lang_tag": i18n.lang_tag(locale),
         "large_text": request.cookies.get(i18n.TEXT_SIZE_COOKIE) == "large",

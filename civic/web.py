@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlparse
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -24,7 +25,14 @@ def db(request: Request) -> Session:
         factory = factories.write_sessions if writes else factories.read_sessions
         session = factory()
         request.state.db = session
+        if not writes and request.method in ("GET", "HEAD") and request.app.state.templates.fragments.seconds:
+            # The write generations, before any data of the page: cached fragments are keyed by them (a
+            # fragment rendered from later data is only ever newer than its key; see civic.templating.cached).
+            request.state.generations = dict(session.execute(_GENERATIONS).all())
     return session
+
+
+_GENERATIONS = text("SELECT scope, counter FROM core_generation")
 
 
 def actor(request: Request) -> Actor:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -13,7 +14,7 @@ from civic.errors import DomainError, Invalid, NotFound
 from civic.i18n import _
 from civic.registry import queries as registry
 from civic.security import ensure_permission
-from civic.templating import render
+from civic.templating import Lazy, render
 from civic.uploads import download_headers, path_of
 from civic.web import actor, db, form, redirect, view
 
@@ -293,12 +294,14 @@ def declare_conflict(request: Request):
 # ---- results ---------------------------------------------------------------------------------------
 
 def _results_context(request: Request, campaign: Campaign, community) -> dict:
-    views = queries.results(db(request), campaign)
-    chart = charts.score_bars([(v.cadre.name, v.score) for v in views])
-    return {**_base(campaign, community), "results": views, "chart": charts and chart, "grade_bar": charts.grade_bar,
-            "fills": charts.GRADE_FILLS, "turnout": queries.turnout(db(request), campaign),
-            "posted_until": rules.posted_until(campaign.published_on, campaign.post_days) if campaign.published_on else None,
-            "groups": services.groups_of(db(request), campaign)}
+    def load() -> SimpleNamespace:
+        views = queries.results(db(request), campaign)
+        return SimpleNamespace(results=views, chart=charts.score_bars([(v.cadre.name, v.score) for v in views]),
+                               turnout=queries.turnout(db(request), campaign), groups=services.groups_of(db(request), campaign))
+
+    # Loaded only if the cached results part of the page has to be rendered (templates/appraisal/results.html).
+    return {**_base(campaign, community), "data": Lazy(load), "grade_bar": charts.grade_bar, "fills": charts.GRADE_FILLS,
+            "posted_until": rules.posted_until(campaign.published_on, campaign.post_days) if campaign.published_on else None}
 
 
 @view
@@ -313,6 +316,8 @@ def print_community(request: Request):
     campaign, community = _campaign(request)
     queries.ensure_results_visible(db(request), actor(request), campaign, community)
     context = _results_context(request, campaign, community)
+    data = context["data"]
+    context.update(results=data.results, chart=data.chart, turnout=data.turnout, groups=data.groups)  # not cached: printed whole
     context["years"] = queries.community_years(db(request), community, actor(request), campaign.year)
     context["year_chart"] = charts.score_bars([(str(y["campaign"].year), y["score"]) for y in context["years"]])
     return render(request, "appraisal/print_community.html", context)

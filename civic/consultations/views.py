@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from types import SimpleNamespace
 
 from sqlalchemy import select
 from starlette.requests import Request
@@ -16,7 +17,7 @@ from civic.i18n import N_, _, lang_tag
 from civic.markdown import plain_text, render_markdown
 from civic.registry import queries as registry
 from civic.security import can, ensure_permission
-from civic.templating import is_htmx, render
+from civic.templating import Lazy, is_htmx, render
 from civic.uploads import download_headers, path_of
 from civic.web import actor, db, form, redirect, view
 
@@ -198,8 +199,9 @@ def detail_context(request: Request, consultation, *, item: AgendaItem | None = 
     active_signup = my is not None and my.status != "withdrawn"
     meeting_open = consultation.status == "announced" and consultation.meeting_opened_at is not None
     sort = request.query_params.get("sort", "best")
-    thread = queries.thread(session, consultation.id, item.id if item else None, sort=sort,
-                            page=int_param(request.query_params.get("page"), 1), user_id=user_id)
+    # Loaded only if a cached part of the thread has to be rendered (see templates/consultations/_thread.html).
+    thread = Lazy(lambda: queries.thread(session, consultation.id, item.id if item else None, sort=sort,
+                                         page=int_param(request.query_params.get("page"), 1), user_id=user_id))
     if consultation.status == "declined":
         timeline = [("proposed", "done"), ("declined", "current")]
     else:
@@ -209,7 +211,8 @@ def detail_context(request: Request, consultation, *, item: AgendaItem | None = 
     return {
         "d": d, "c": consultation, "community": community, "item": item, "rules": rules, "settings": settings, "today": today,
         "errors": errors or {}, "values": values or {}, "message": message, "done": done_message(request),
-        "thread": thread, "md": render_markdown, "alias": queries.alias_of(session, user_id),
+        "thread": thread, "personalize": _personal_comments(request, who, is_resident and rules.is_open_for_comments(consultation.status)),
+        "md": render_markdown, "alias": queries.alias_of(session, user_id),
         "is_resident": is_resident, "refusal": refusal and _(refusal),
         "can_support": is_resident and consultation.status == "proposed" and consultation.proposer_user_id != user_id,
         "can_signup": is_resident and refusal is None and not active_signup and not consultation.meeting_opened_at
@@ -226,6 +229,30 @@ def detail_context(request: Request, consultation, *, item: AgendaItem | None = 
         "thread_url": f"/consultations/{consultation.id}/comments" + (f"?item={item.id}&" if item else "?"),
         "page_url": f"/consultations/{consultation.id}" + (f"/items/{item.id}" if item else ""),
     }
+
+
+def _personal_comments(request: Request, who, can_comment: bool):
+    """The comment controls of a cached thread that differ for this reader: their own comments (edit, no
+    vote, no report) and the ones they up-voted; the others stay as rendered for a neutral reader."""
+    def personalize(holes: list, context) -> dict | None:
+        if not who.authenticated:
+            return None
+        ids = [args[0] for kind, args in holes if kind == "comment"]
+        voted = queries.my_votes(db(request), who.user.id, ids) if can_comment else set()
+        out, macro = {}, None
+        for number, (kind, args) in enumerate(holes):
+            if kind != "comment":
+                continue
+            comment_id, author_id, upvotes, display_name = args
+            own = author_id == who.user.id
+            if own or comment_id in voted:
+                if macro is None:
+                    macro = context.environment.get_template("consultations/_comments.html").make_module(context.get_all()).comment_actions
+                out[number] = macro(SimpleNamespace(id=comment_id, upvotes=upvotes, display_name=display_name), comment_id in voted, own,
+                                    can_comment, rules)
+        return out
+
+    return personalize
 
 
 def _group_opinions(opinions) -> dict:

@@ -20,7 +20,7 @@ from civic.errors import DomainError, NotFound
 from civic.i18n import _
 from civic.registry import queries as registry
 from civic.security import can
-from civic.templating import is_htmx, render
+from civic.templating import Lazy, is_htmx, render
 from civic.uploads import download_headers, path_of
 from civic.web import actor, db, form, redirect, view
 
@@ -66,6 +66,7 @@ def qr_data_uri(url: str) -> str:
 
 @view
 def index(request: Request):
+    actor(request)  # the header (name, notifications) and the staff link are the signed-in reader's
     community = community_param(request, required=False)
     today = queries.local_today()
     if community is None:
@@ -77,10 +78,12 @@ def index(request: Request):
     category = category if category in cats else ""
     year = int_param(request, "year", None, 2000, 2100)
     q = request.query_params.get("q", "").strip()[:100]
-    page = queries.board(db(request), community, today=today, category=category, year=year, q=q, page=int_param(request, "page", 1) or 1)
+    number = int_param(request, "page", 1) or 1
+    # Loaded only if a cached part of the board has to be rendered (templates/disclosure/board.html).
+    page = Lazy(lambda: queries.board(db(request), community, today=today, category=category, year=year, q=q, page=number))
     return render(request, "disclosure/board.html", {
         "community": community, "board": page, "categories": cats, "category": category, "year": year, "q": q, "today": today,
-        "statuses": {i.id: queries.status_of(i, today, page.pending.get(i.id, 0)) for i in page.items},
+        "statuses": Lazy(lambda: {i.id: queries.status_of(i, today, page.pending.get(i.id, 0)) for i in page.items}),
     }, block="results")
 
 
