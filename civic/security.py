@@ -180,8 +180,11 @@ class ActorCache:
         self.entries: OrderedDict[int, tuple[int, float, Actor]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def load(self, db: Session, user_id: int) -> Actor | None:
-        generation = people_generation(db)  # read BEFORE loading: a later write makes the entry stale
+    def load(self, db: Session, user_id: int, generation: int | None = None) -> Actor | None:
+        """`generation`: the "people" counter if the request read it already (civic.web.db), else read here.
+        Either way it is read BEFORE loading: a write after it makes the entry stale, never wrong."""
+        if generation is None:
+            generation = people_generation(db)
         now = time.monotonic()
         with self.lock:
             kept = self.entries.get(user_id)
@@ -215,7 +218,12 @@ def actor_from_request(request: Request, db: Session) -> Actor:
     payload = request.app.state.sessions.loads(request.cookies.get(SESSION_COOKIE))
     if payload:
         actors = getattr(request.app.state, "actors", None)
-        load = actors.load if actors is not None else load_actor
+        generations = getattr(request.state, "generations", None)
+        if actors is None:
+            load = load_actor
+        else:
+            def load(db: Session, user_id: int) -> Actor | None:
+                return actors.load(db, user_id, generations.get("people", 0) if generations is not None else None)
         loaded = load(db, payload["u"])
         if loaded and loaded.user.session_version == payload.get("v"):
             actor = loaded
