@@ -258,7 +258,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     from civic.pagecache import PageCache
     from civic.security import SESSION_COOKIE
 
-    cached = PageCache(protected, engine, settings.page_cache_seconds, SESSION_COOKIE)
+    cached = PageCache(protected, engine, settings.page_cache_seconds, SESSION_COOKIE, max_bytes=settings.page_cache_mb << 20)
     app.state.page_cache = cached
     wrapped = SecurityHeadersMiddleware(LocaleMiddleware(cached, settings.default_locale), settings)
     # Keep the Starlette object reachable (state, url_for) for tests and the CLI.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
 import time
 import weakref
 from collections import OrderedDict
@@ -126,16 +127,50 @@ def read_generations(engine: Engine) -> dict[str, int]:
     return dict(rows)
 
 
+# ---- the stores ---------------------------------------------------------------------------------------
+
+
+class Bounded:
+    """A least-recently-used map bounded in entries AND in bytes: a few 2 MB pages must not grow a
+    worker without limit. Not locked: callers that share it between threads hold their own lock."""
+
+    def __init__(self, max_entries: int, max_bytes: int):
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self.data: OrderedDict[tuple, tuple] = OrderedDict()
+        self.bytes = 0
+
+    def get(self, key: tuple):
+        kept = self.data.get(key)
+        if kept is None:
+            return None
+        self.data.move_to_end(key)
+        return kept[0]
+
+    def put(self, key: tuple, value, size: int) -> None:
+        old = self.data.pop(key, None)
+        if old is not None:
+            self.bytes -= old[1]
+        if size > self.max_bytes:
+            return
+        self.data[key] = (value, size)
+        self.bytes += size
+        while len(self.data) > self.max_entries or self.bytes > self.max_bytes:
+            _key, (_value, dropped) = self.data.popitem(last=False)
+            self.bytes -= dropped
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
 # ---- the middleware ----------------------------------------------------------------------------------
 
 
 class PageCache:
     """ASGI middleware; sits inside LocaleMiddleware (the locale is part of the key) and outside CSRF."""
 
-    def __init__(self, app, engine: Engine, seconds: int, session_cookie: str, max_entries: int = 2000):
+    def __init__(self, app, engine: Engine, seconds: int, session_cookie: str, max_entries: int = 2000, max_bytes: int = 64 << 20):
         self.app, self.engine, self.seconds, self.session_cookie = app, engine, seconds, session_cookie
-        self.max_entries = max_entries
-        self.entries: OrderedDict[tuple, tuple] = OrderedDict()
+        self.entries = Bounded(max_entries, max_bytes)
         self.in_loop = engine.dialect.name == "sqlite"  # a local file read in WAL mode never waits for a lock
         self.rendering: dict[tuple, asyncio.Event] = {}
         self.hits = self.misses = 0
@@ -177,7 +212,6 @@ class PageCache:
         if cached is None or cached[0] != wanted or time.monotonic() - cached[1] >= self.seconds:
             return False
         self.hits += 1
-        self.entries.move_to_end(key)
         await send({"type": "http.response.start", "status": 200, "headers": cached[2]})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else cached[3]})
         return True
@@ -222,10 +256,7 @@ class PageCache:
         body = b"".join(chunks)
         if b'name="csrftoken"' in body:
             return
-        self.entries[key] = (wanted, time.monotonic(), list(start.get("headers", [])), body)
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.max_entries:
-            self.entries.popitem(last=False)
+        self.entries.put(key, (wanted, time.monotonic(), list(start.get("headers", [])), body), len(body) + 1024)
 
 
 # ---- fragments: shared parts of pages, for signed-in readers too ------------------------------------
@@ -243,12 +274,12 @@ class Fragments:
     their up-vote) are rendered for a neutral reader, marked, and rendered again for the reader who needs
     them (see `civic.templating`)."""
 
-    def __init__(self, seconds: int, max_entries: int = 5000):
+    def __init__(self, seconds: int, max_entries: int = 5000, max_bytes: int = 64 << 20):
         import secrets
         import threading
 
-        self.seconds, self.max_entries = seconds, max_entries
-        self.entries: OrderedDict[tuple, tuple] = OrderedDict()
+        self.seconds = seconds
+        self.entries = Bounded(max_entries, max_bytes)
         self.lock = threading.Lock()
         self.nonce = secrets.token_hex(8)  # markers no stored text can forge
         self.hits = self.misses = 0
@@ -260,12 +291,10 @@ class Fragments:
                 self.misses += 1
                 return None
             self.hits += 1
-            self.entries.move_to_end(key)
             return entry[1]
 
     def put(self, key: tuple, value) -> None:
+        html, _holes, segments = value
+        size = sys.getsizeof(html) + sum(sys.getsizeof(s) for s in segments if isinstance(s, str)) + 1024
         with self.lock:
-            self.entries[key] = (time.monotonic(), value)
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.max_entries:
-                self.entries.popitem(last=False)
+            self.entries.put(key, (time.monotonic(), value), size)

@@ -67,6 +67,7 @@ class Settings:
     assist_minutes: int = 30
     log_level: str = "INFO"
     page_cache_seconds: int = 30
+    page_cache_mb: int = 64  # per worker, for whole pages and again for fragments
     templates_dir: Path = field(default=TEMPLATES_DIR)
     static_dir: Path = field(default=STATIC_DIR)
 
@@ -95,6 +96,7 @@ class Settings:
             assist_minutes=int(env.get("CIVIC_ASSIST_MINUTES", "30")),
             log_level=env.get("CIVIC_LOG_LEVEL", "INFO"),
             page_cache_seconds=int(env.get("CIVIC_PAGE_CACHE_SECONDS", "30")),
+            page_cache_mb=int(env.get("CIVIC_PAGE_CACHE_MB", "64")),
         )
         values.update(overrides)
         if not values["secret_key"]:

@@ -43,7 +43,7 @@ def make_environment(settings) -> Environment:
     env.globals.update(settings=settings, htmx_url=settings.htmx_url, htmx_sri=settings.htmx_sri, cached=cached, personal=personal)
     from civic.pagecache import Fragments
 
-    env.fragments = Fragments(settings.page_cache_seconds)
+    env.fragments = Fragments(settings.page_cache_seconds, max_bytes=settings.page_cache_mb << 20)
     return env
 
 

@@ -2,7 +2,7 @@
 from sqlalchemy import select, update
 
 from civic.db import make_sessionmaker
-from civic.pagecache import STATISTIC, Generation, scope_of_table, scopes_of_path
+from civic.pagecache import STATISTIC, Bounded, Generation, scope_of_table, scopes_of_path
 from civic.registry.models import Community
 from tests.conftest import make_settings
 from tests.helpers import Client, make_community, make_user
@@ -126,3 +126,19 @@ def test_concurrent_misses_render_once(tmp_path, sqlite_url):
     answers = asyncio.run(burst())
     assert {a.status_code for a in answers} == {200} and len({a.text for a in answers}) == 1
     assert cache.misses == 1 and cache.hits == 7
+
+
+def test_the_stores_are_bounded_in_bytes_and_entries():
+    store = Bounded(max_entries=3, max_bytes=100)
+    store.put(("a",), "A", 40)
+    store.put(("b",), "B", 40)
+    assert store.get(("a",)) == "A"  # a is now the most recently used
+    store.put(("c",), "C", 40)  # 120 bytes: the least recently used (b) goes
+    assert store.get(("b",)) is None and store.get(("a",)) == "A" and store.get(("c",)) == "C" and store.bytes == 80
+    store.put(("d",), "D", 10)
+    store.put(("e",), "E", 10)  # 4 entries: a goes
+    assert len(store) == 3 and store.get(("a",)) is None
+    store.put(("huge",), "H", 101)  # larger than the whole budget: not kept, nothing else lost
+    assert store.get(("huge",)) is None and len(store) == 3
+    store.put(("c",), "C2", 5)  # replacing an entry counts its new size only
+    assert store.get(("c",)) == "C2" and store.bytes == 25
