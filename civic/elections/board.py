@@ -188,52 +188,56 @@ class GroupedBallots(NamedTuple):
 
 def group_texts(texts: Iterable[str | bytes]) -> GroupedBallots:
     """Online ballots as stored (JSON texts; canonical ones, so identical choices share one text) grouped
-    before anything is parsed: a Counter of the texts, then each distinct text parsed once (json.loads,
-    as the texts were parsed one by one before) and put in canonical order. Two different texts of the
-    same ballot (not written by this code base) end up as one group, as sort_ballots() would make them
-    neighbours. Counting the groups with their weights gives exactly the count of the ballots one by one."""
+    before anything is parsed: a Counter of the texts, then each distinct text parsed once (exactly as
+    json.loads parses it, see _parse_canon) and put in canonical order. Two different texts of the same
+    ballot (not written by this code base) end up as one group, as sort_ballots() would make them
+    neighbours. Counting the groups with their weights gives exactly the count of the ballots one by one.
+
+    Equal sections of different ballots are one shared object (a million ballots of a real election have
+    a few ten thousand distinct contents, but only hundreds of distinct sections): a fraction of the
+    objects to make, keep and collect. The ballots are for reading: changing one would change others."""
     with gc_paused():  # the parsed ballots are acyclic; collections would walk everything else alive
         return _group_texts(texts)
 
 
 def _group_texts(texts: Iterable[str | bytes]) -> GroupedBallots:
     groups: dict[bytes, list] = {}
+    shared: dict[bytes, Any] = {}
     for text, n in Counter(texts).items():
-        ballot, key = _parse_canon(text)
+        ballot, key, plain = _parse_canon(text)
         group = groups.get(key)
-        if group is None:
-            groups[key] = [ballot, n]
-        else:
+        if group is not None:
             group[1] += n
+            continue
+        if plain and type(ballot) is dict:  # plain JSON: equal orjson texts are equal values of equal types
+            for sid, part in ballot.items():
+                ballot[sid] = shared.setdefault(orjson.dumps(part), part)
+        groups[key] = [ballot, n]
     keys = sorted(groups)
     return GroupedBallots([groups[k][0] for k in keys], keys, [groups[k][1] for k in keys])
 
 
-class _NotPlain(Exception):
-    """A float, NaN or infinity in a JSON text."""
+# Where orjson reads or writes a JSON text differently from json/canon(): float literals (a digit followed by
+# ".", "e" or "E"; canon() writes some floats differently) and integers of 19 digits or more (orjson reads those
+# beyond 64 bits as floats). A match inside a string merely takes the slower way.
+_NOT_PLAIN = re.compile(r"[0-9](?:[.eE]|[0-9]{18})")
 
 
-def _not_plain(_literal: str) -> Any:
-    raise _NotPlain
-
-
-# json.loads with a hook on the literals where orjson and canon() write differently: never called for a ballot.
-_PLAIN_DECODER = json.JSONDecoder(parse_float=_not_plain, parse_constant=_not_plain)
-
-
-def _parse_canon(text: str | bytes) -> tuple[Any, bytes]:
-    """json.loads(text) and canon() of it. A value without floats, NaN or infinities (JSON objects, arrays,
-    strings, integers, true, false, null) is encoded by orjson with sorted keys exactly as canon() encodes
-    it — same escapes, same key order, no spaces (tests/elections/test_count_texts.py checks every
-    character) — in a fifteenth of the time; anything else, or no orjson, takes canon()."""
-    if orjson is not None and type(text) is str and not text.startswith("\ufeff"):  # json.loads refuses a BOM
+def _parse_canon(text: str | bytes) -> tuple[Any, bytes, bool]:
+    """json.loads(text), canon() of it, and whether it was read the fast way. A text without float literals
+    or long integers is read by orjson as json.loads reads it (objects, arrays, strings, 64-bit integers,
+    true, false, null; what orjson refuses — NaN, a lone surrogate, a BOM, deep nesting — goes the slow way)
+    and encoded with sorted keys exactly as canon() encodes it: same escapes, same key order, no spaces
+    (tests/elections/test_count_texts.py). That is a third of the time of json.loads and canon(). Anything
+    else, or no orjson, takes json.loads and canon()."""
+    if orjson is not None and type(text) is str and _NOT_PLAIN.search(text) is None:
         try:
-            ballot = _PLAIN_DECODER.decode(text)  # what json.loads(text) does, but for the hooks
-            return ballot, orjson.dumps(ballot, option=orjson.OPT_SORT_KEYS)
-        except (_NotPlain, TypeError):  # a float or constant; orjson.JSONEncodeError: an integer beyond 64 bits
+            ballot = orjson.loads(text)
+            return ballot, orjson.dumps(ballot, option=orjson.OPT_SORT_KEYS), True
+        except (ValueError, TypeError):  # orjson.JSONDecodeError, orjson.JSONEncodeError
             pass
     ballot = json.loads(text)
-    return ballot, canon(ballot)
+    return ballot, canon(ballot), False
 
 
 def close_entry(prev: str, seq: int, issued: dict, online_ballots: list | GroupedBallots) -> dict:

@@ -82,38 +82,62 @@ def test_grouped_texts_count_exactly_like_ballot_by_ballot():
         assert grouped.expand() == board.sort_ballots(parsed)
         assert grouped.digest() == board.H(board.sort_ballots(parsed))
         assert sum(grouped.weights) == len(texts) and grouped.texts == sorted(set(map(board.canon, parsed)))
+        parts = [part for b in grouped.ballots if isinstance(b, dict) for part in b.values()]
+        assert len(parts) < 500 or len(set(map(id, parts))) < len(parts) / 2  # equal sections are one object
 
 
-def test_parse_canon_is_json_loads_then_canon():
-    """The fast way (orjson for the canonical text of a value without floats) equals canon() for
-    characters of every UTF-8 length (all below U+0800, where the escapes are, then a spread and the
-    edges), as keys in any order and in strings; floats, NaN, huge integers take canon()."""
+def parse_canon_exactly(text, monkeypatch, *, fast: bool | None = None) -> None:
+    """board._parse_canon(text) is (json.loads(text), canon() of it), to the type and order of every value;
+    `fast`: whether it must have taken orjson's way (canon() never called) or json's."""
+    expected = json.loads(text)
+    calls = []
+    real = board.canon
+    monkeypatch.setattr(board, "canon", lambda x: calls.append(x) or real(x))
+    try:
+        ballot, key, plain = board._parse_canon(text)
+    finally:
+        monkeypatch.setattr(board, "canon", real)
+    assert repr(ballot) == repr(expected) and key == real(expected) and plain is (not calls)
+    if fast is not None:
+        assert plain is fast, text
+
+
+def test_parse_canon_is_json_loads_then_canon(monkeypatch):
+    """orjson's way equals json.loads and canon() for characters of every UTF-8 length (all below U+0800,
+    where the escapes are, then a spread and the edges), as keys in any order and in strings; float
+    literals, long integers and what orjson refuses go json's way."""
     edges = [0x7FF, 0x800, 0xD7FF, 0xE000, 0xFEFF, 0xFFFD, 0xFFFF, 0x10000, 0x10FFFF]
     points = sorted({*range(0x800), *range(0x800, 0x110000, 61), *edges} - set(range(0xD800, 0xE000)))
     rng = random.Random(5)
+    fast = 0
     for start in range(0, len(points), 1024):
         chars = [chr(cp) for cp in points[start:start + 1024]]
         rng.shuffle(chars)
-        value = {c: ["a" + c + "\\\""] for c in chars}
-        value["".join(chars)] = {"approve": chars[:50], "n": [-1, 0, 2**63 - 1], "x": [True, False, None]}
-        text = json.dumps(value, ensure_ascii=rng.random() < 0.5)
-        assert board._parse_canon(text) == (json.loads(text), board.canon(json.loads(text)))
-    for text in ['{"a":1.0}', '{"a":1e16}', '[-0.0, 1e400]', '[NaN]', '{"a":[Infinity,-Infinity]}', f'[{2**64}]', f'[{-2**63 - 1}]',
-                 '{"a":1,"a":2}', '{"b":{"z":1,"a":[]}}', '"\\ud800"', "[]", "null", b'{"a":["\xe8\xb5\xb5"]}']:
-        parsed = json.loads(text)
-        try:
-            expected = board.canon(parsed)
-        except UnicodeEncodeError:  # a lone surrogate has no canonical text: sorting the ballots raised before too
-            with pytest.raises(UnicodeEncodeError):
-                board._parse_canon(text)
-            continue
-        got = board._parse_canon(text)
-        assert json.dumps(got[0]) == json.dumps(parsed) and got[1] == expected
-    for text in ["\ufeff{}", "{", "", "[1,]"]:
+        value = {c: ["a" + c + "\\\"", 7] for c in chars}
+        value["".join(chars)] = {"approve": chars[:50], "n": [-1, 0, -(10**18 - 1), 10**18 - 1], "x": [True, False, None]}
+        text = json.dumps(value, ensure_ascii=False)
+        plain = board._NOT_PLAIN.search(text) is None
+        fast += plain
+        parse_canon_exactly(text, monkeypatch, fast=plain)
+        parse_canon_exactly(json.dumps(value), monkeypatch)  # \\u escapes (their hex digits may take json's way)
+    assert fast >= len(points) // 1024  # at most one chunk (digits next to "." or "e") went json's way
+    for text in ['{"a":["b"]}', '[-0]', "[]", "null", '"x"', "[true,false]", '{"a":1,"b":2,"a":3}', '{"b":{"z":1,"a":[]}}',
+                 '["\\ud83d\\ude00", "\\u00f1\\/\\n\\u001f"]', ' [1] ', '["1.5号楼", "e"]', '["x1e"]']:
+        parse_canon_exactly(text, monkeypatch, fast="1.5" not in text and "1e" not in text)
+    for text in ['{"a":1.0}', '{"a":1e16}', '[1E2]', '[-0.0, 1e400]', '[NaN]', '{"a":[Infinity,-Infinity]}',
+                 f'[{2**64}]', f'[{2**64 - 1}]', f'[{-2**63 - 1}]', f'[{10**18}]', '[1' + '0' * 30 + "]"]:
+        parse_canon_exactly(text, monkeypatch, fast=False)
+    for text in ['"\\ud800"', '["\\udc00"]', '["\\ude00\\ud83d"]']:  # lone surrogates: no canonical text, as before
+        with pytest.raises(UnicodeEncodeError):
+            board.canon(json.loads(text))
+        with pytest.raises(UnicodeEncodeError):
+            board._parse_canon(text)
+    for text in ["\ufeff{}", "{", "", "[1,]", '["a\x01"]', "[01]"]:
         with pytest.raises(ValueError):
             json.loads(text)
         with pytest.raises(ValueError):
             board._parse_canon(text)
+    parse_canon_exactly(b'{"a":["\xe8\xb5\xb5"]}', monkeypatch, fast=False)  # bytes: json's way
 
 
 def test_a_board_built_from_grouped_texts_equals_the_old_board():
