@@ -372,9 +372,10 @@ def confirm_draft(db: Session, actor: Actor, community: Community, round_: Round
     db.commit()
 
 
-def online_ballots(db: Session, round_: Round) -> list[dict]:
-    rows = db.execute(select(Ballot.content).where(Ballot.round_id == round_.id)).scalars()
-    return board.sort_ballots([json.loads(r) for r in rows])
+def online_ballots(db: Session, round_: Round) -> board.GroupedBallots:
+    """The round's online ballots grouped by their stored canonical text (identical ballots are common):
+    each distinct text parsed once, in the board's order, with how many times it was cast."""
+    return board.group_texts(db.execute(select(Ballot.content).where(Ballot.round_id == round_.id)).scalars())
 
 
 def issued_per_channel(db: Session, round_: Round) -> dict[str, int]:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.routing import Route
 
+from civic import clock
 from civic.elections import byelection, forms, queries, recall
 from civic.elections.admin import CSS, MANAGE, VIEW, _refusal, base, load_election, manage_url
 from civic.elections.models import Election, RecallRequest, RecallSignature
@@ -236,6 +237,7 @@ def _vacancies_context(request: Request, election: Election, community: Communit
                    open_vacancies=byelection.open_vacancies(session, election), by_elections=byelection.by_elections_of(session, election),
                    elections_by_id={e.id: e for e in byelection.by_elections_of(session, election)},
                    recalls=recall.requests_against(session, election), term_ends_on=byelection.term_ends_on(election),
+                   term_over=clock.today() >= byelection.term_ends_on(election),  # nobody sits: a recall is refused
                    can_finish=byelection.can_finish(session, election) and can(who, MANAGE, community),
                    record=can(who, "elections:vacancy:record", community), create=can(who, "elections:byelection:create", community),
                    values={"title": _("By-election"), "polling_day": "", "online_enabled": True, "member": "", "note": ""},

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from civic import clock
 from civic.db import make_sessionmaker
-from civic.elections import recall
+from civic.elections import byelection, recall
 from civic.elections.models import Election, RecallRequest, RecallSignature, RecallTarget, Vacancy
 from civic.registry.models import StreetOffice
 from civic.security import load_actor
@@ -219,6 +219,27 @@ def test_resignation_and_by_election_over_http(app, world, english):
     assert "补选委员" in public and "resigned" in public
     page = as_role(app, users, "anonymous").get(f"/elections/{by.public_id}").text
     assert "By-election" in page and by.term_ends_on.isoformat()[:4] in page
+
+
+def test_vacancies_page_offers_a_paper_recall_only_during_the_term(app, world):
+    """After the term has ended nobody sits and a recall request is refused: the page says so instead of
+    offering to record one."""
+    sessions, users, ids = world
+    with sessions() as db:
+        ends = byelection.term_ends_on(db.execute(select(Election).where(Election.public_id == ids["eid"])).scalar_one())
+    url = "/elections/manage/{eid}/vacancies".format(**ids)
+    link = 'href="/elections/manage/{eid}/recall"'.format(**ids)
+    for lang, ended in (("en", "so a recall can no longer be requested"), ("zh_CN", "因此不能再提出罢免要求")):
+        staff = as_role(app, users, "staff")
+        staff.cookies.set("civic_lang", lang)
+        with clock.frozen(ends - dt.timedelta(days=1)):
+            page = staff.get(url).text
+        assert link in page and ended not in page
+        with clock.frozen(ends):
+            page = staff.get(url).text
+        assert link not in page and ended in page
+        with clock.frozen(ends):  # what the link led to is refused indeed
+            assert staff.post_form(url.replace("vacancies", "recall"), {"members": ids["member"], "reasons": REASONS}).status_code == 422
 
 
 def test_recall_ballot_pages_say_agree_or_disagree(app, world, english):

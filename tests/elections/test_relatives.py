@@ -249,6 +249,26 @@ def test_online_window_page(site):
     assert f"{DAY}T07:00" in client.get(url).text
 
 
+@pytest.mark.parametrize("days, english, chinese", [
+    (0, "open on polling day only", "网络投票只在选举日当天进行"),
+    (1, "at the earliest 1 day before polling day", "最早于选举日前 1 天开始"),
+    (3, "at the earliest 3 days before polling day", "最早于选举日前 3 天开始"),
+])
+def test_online_window_page_words_the_earliest_opening(site, days, english, chinese):
+    """E26 as the rules profile sets it: 0 days early is polling day itself, not "0 days before"."""
+    sessions, client, ids = site
+    with sessions() as db:
+        election = db.execute(select(Election)).scalar_one()
+        election.rules = json.dumps({**json.loads(election.rules), "elections.online_days_before": days})
+        db.commit()
+    url = f"/elections/manage/{ids['eid']}/online"
+    page = client.get(url)
+    assert page.status_code == 200 and english in page.text and "0 days" not in page.text
+    client.cookies.set("civic_lang", "zh_CN")
+    page = client.get(url)
+    assert chinese in page.text and "前 0 天" not in page.text and "polling day" not in page.text
+
+
 def test_a_candidate_declares_their_own_relatives(app):
     """On the statement page: the candidate (a resident) declares a near relative; another resident may not."""
     sessions = make_sessionmaker(app.state.engine, write=True)
