@@ -31,7 +31,7 @@ def _extract(directory: Path, catalog: Catalog, recursive: bool = True) -> None:
     ):
         if not recursive and "/" in filename:
             continue
-        catalog.add(message, None, [(str(directory / filename), lineno)], auto_comments=comments, context=context)
+        catalog.add(message, None, [(str((directory / filename).relative_to(ROOT)), lineno)], auto_comments=comments, context=context)
 
 
 def template_catalog(name: str) -> Catalog:
