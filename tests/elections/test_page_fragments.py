@@ -213,3 +213,45 @@ def test_polling_day_voted_on_the_roll_and_a_round_closing(site):
             text = client.get(url).text
             assert 'id="h-vote"' not in text, name
             assert without_tokens(text) == fresh.page(users.get(name), url), name
+
+
+def test_closed_election_members_recalls_and_a_resignation(database_url, tmp_path):
+    """A completed election: members, a recall request, the recall button for voters on its roll only; a
+    resignation (a vacancy) shows on the next request."""
+    from civic.elections import recall
+    from tests.elections.recall_factories import closed_election
+
+    app = make_app(database_url, tmp_path)
+    sessions = make_sessionmaker(app.state.engine, write=True)
+    with sessions() as db:
+        home = make_community(db, code="home", name="安和社区")
+        other = make_community(db, code="other", name="康宁社区")
+        people = [make_resident(db, home, name=f"居民{i:02d}", gender="F" if i % 2 else "M", age=30 + i) for i in range(22)]
+        users = {"voter": make_user(db, resident=people[20]), "resident": make_user(db, resident=people[0]),
+                 "stranger": make_user(db, resident=make_resident(db, other, name="赵六")),
+                 "staff": make_user(db, roles=[("staff", home)]), "committee": make_user(db, roles=[("election_committee", home)])}
+        builder = load_actor(db, make_user(db, roles=[("election_committee", home), ("staff", home)]).id)
+        voters = [load_actor(db, users["resident"].id)] + [load_actor(db, make_user(db, resident=p).id) for p in people[1:20]]
+        election = closed_election(db, builder, home, voters)
+        users["late"] = make_user(db, resident=make_resident(db, home, name="新来的居民"))  # not on the (closed) roll
+        members = recall.sitting_members(db, election)
+        request = recall.start_request(db, voters[10], election, home, [members[0]["key"]], "长期不履行职责，不听取居民意见。")
+        eid, rid, member = election.public_id, request.id, members[4]
+    fresh, url = Fresh(database_url, tmp_path, english=True), f"/elections/{eid}"
+    names = ("anonymous", "voter", "resident", "late", "stranger", "staff", "committee")
+    readers = clients(app, users, names, english=True)
+    seen = check_all(app, fresh, users, readers, url)
+    button = f"/elections/{eid}/recall\""
+    assert button in seen["voter"] and button in seen["resident"]
+    assert all(button not in seen[n] for n in ("anonymous", "late", "stranger", "staff", "committee"))
+    assert all(f"/elections/recalls/{rid}\"" in seen[n] for n in names) and all("Members elected" in seen[n] for n in names)
+    manage = f"/elections/manage/{eid}\""
+    assert manage in seen["staff"] and manage in seen["committee"] and manage not in seen["voter"]
+
+    answer = readers["staff"].post_form(f"/elections/manage/{eid}/vacancies/resignation", {"member": member["key"], "note": "书面辞职已批准"})
+    assert answer.status_code == 303, answer.text[:500]
+    for name, client in readers.items():
+        text = client.get(url).text
+        assert "Vacant seats" in text and "resigned" in text, name
+        own_tokens_only(client, text)
+        assert without_tokens(text) == fresh.page(users.get(name), url), name
