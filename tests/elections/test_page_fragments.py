@@ -13,8 +13,8 @@ from sqlalchemy import select
 from civic import clock
 from civic.db import make_sessionmaker
 from civic.elections import nominations, polling, roll, setup
-from civic.elections.models import Election, Nomination, RollEntry, Round, Section
-from civic.registry.models import Community, Resident
+from civic.elections.models import Election, Nomination, Round, Section
+from civic.registry.models import Community
 from civic.security import load_actor
 from tests.conftest import make_settings
 from tests.elections.factories import publish_leaving_audit, setup_config
