@@ -21,11 +21,11 @@ ROLL_PAGE = 50
 
 
 def election_by_public_id(db: Session, public_id: str) -> tuple[Election, Community]:
-    election = db.execute(select(Election).where(Election.public_id == public_id)).scalar_one_or_none()
-    if election is None:
+    row = db.execute(select(Election, Community).join(Community, Community.id == Election.community_id)
+                     .where(Election.public_id == public_id)).first()
+    if row is None:
         raise NotFound(_("No such election."))
-    community = db.get(Community, election.community_id)
-    return election, community
+    return row[0], row[1]
 
 
 def elections_of(db: Session, community: Community) -> list[Election]:

@@ -4,6 +4,7 @@ announcement and ballot, and the public board (board.json, head, tracking-code l
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -18,7 +19,7 @@ from civic.markdown import render_markdown
 from civic.registry import queries as registry_queries
 from civic.registry.models import Community
 from civic.security import Actor, ensure_permission
-from civic.templating import render
+from civic.templating import Lazy, render
 from civic.web import actor, db, form, redirect, view
 
 from civic.elections.admin import CSS, admin_routes, base, done_message, election_url, load_election, load_round  # noqa: F401 (admin_routes: the manifest)
@@ -69,30 +70,98 @@ def index(request: Request):
 
 @view
 def election_page(request: Request):
+    """The shared parts of the page are cached fragments (see templates/elections/election.html): their data
+    is loaded lazily, on a miss only; what differs per reader comes from `Reader`, rendered per request."""
+    from civic import clock
+    from civic.security import can
+
     session = db(request)
     election, community = load_election(request)
     who = actor(request)
-    entry = _entry_of(request, election, who)
+    me = Reader(session, election, who)
     published = election.status != "setup"
-    noms = queries.nominations(session, election) if published else []
-    signed = queries.signed_by(session, election, entry)
-    by_section = queries.candidates_by_section(session, election)
-    rounds = queries.rounds(session, election)
-    open_round = next((r for r in rounds if r.status == "open"), None)
-    voted = polling.has_voted(session, open_round, entry) if open_round and entry else False
+
+    def top() -> SimpleNamespace:
+        rounds = queries.rounds(session, election)
+        return SimpleNamespace(rounds=rounds, open_round=next((r for r in rounds if r.status == "open"), None),
+                               sections=queries.sections(session, election),
+                               roll_summary=queries.roll_summary(session, election) if published else None,
+                               **_recall_context(session, election))
+
+    def lists() -> SimpleNamespace:
+        noms = queries.nominations(session, election) if published else []
+        by_section = queries.candidates_by_section(session, election)
+        return SimpleNamespace(nominations=noms, threshold=noms[0]["threshold"] if noms else None, by_section=by_section,
+                               candidates_listed=any(c for _s, cs in by_section for c in cs),
+                               proxies=queries.proxies(session, election) if published else [])
+
     return render(request, "elections/election.html", base(
-        election, community, schedule=queries.schedule(election), sections=queries.sections(session, election),
-        roll_summary=queries.roll_summary(session, election) if published else None, entry=entry, who=who,
-        nominations=noms, signed=signed, by_section=by_section, markdown=render_markdown,
-        candidates_listed=any(c for _s, cs in by_section for c in cs),
-        proxies=queries.proxies(session, election) if published else [], rounds=rounds, open_round=open_round, voted=voted,
-        online_open=polling.online_window_open(election), objections=queries.my_objections(session, election, who.user_id),
-        done=done_message(request, DONE), can_sign=bool(entry and entry.listed and election.status in ("roll", "nomination")),
-        threshold=noms[0]["threshold"] if noms else None, **_recall_context(session, election, entry),
+        election, community, schedule=queries.schedule(election), today=clock.today(), published=published,
+        who=who, me=me, entry=me.entry, top=Lazy(top), lists=Lazy(lists), markdown=render_markdown,
+        online_open=polling.online_window_open(election), can_manage=can(who, "elections:election:view_admin", community),
+        done=done_message(request, DONE), personalize=_personalize(election, me),
     ))
 
 
-def _recall_context(session, election: Election, entry) -> dict:
+class Reader:
+    """Who reads the election page, as far as the page differs for them: their entry on the voter list
+    (loaded at once: the page shows it), whether they voted in a round, the nominations they signed and their
+    objections (each loaded on first use). Used by the template and by `_personalize`."""
+
+    def __init__(self, session, election: Election, who: Actor):
+        self.session, self.election = session, election
+        self.authenticated = who.authenticated
+        self.resident_id = who.resident.id if who.resident is not None else None
+        self.user_id = who.user_id
+        here = who.resident is not None and who.resident.community_id == election.community_id
+        self.entry = roll.entry_for(session, election, who.resident.id) if here else None
+        self.listed = bool(self.entry and self.entry.listed)
+        self.can_sign = self.listed and election.status in ("roll", "nomination")
+        self._voted: dict[int, bool] = {}
+        self._signed: set[int] | None = None
+        self._objections: list | None = None
+
+    def voted(self, round_id: int) -> bool:
+        if round_id not in self._voted:
+            self._voted[round_id] = polling.has_voted(self.session, SimpleNamespace(id=round_id), self.entry) if self.entry else False
+        return self._voted[round_id]
+
+    def signed(self) -> set[int]:
+        if self._signed is None:
+            self._signed = queries.signed_by(self.session, self.election, self.entry)
+        return self._signed
+
+    def objections(self) -> list:
+        if self._objections is None:
+            self._objections = queries.my_objections(self.session, self.election, self.user_id)
+        return self._objections
+
+
+def _personalize(election: Election, me: Reader):
+    """The holes of the cached parts (templates/elections/_reader.html) rendered for this reader; a neutral
+    reader's rendering is an anonymous reader's, so an anonymous page keeps it all."""
+    def personalize(holes: list, context) -> dict | None:
+        if not me.authenticated:
+            return None
+        out, module = {}, None
+        for number, (kind, args) in enumerate(holes):
+            if kind == "statement" and args[0] != me.resident_id:
+                continue
+            if kind == "nomination" and not me.can_sign and args[3] != me.resident_id:
+                continue
+            if kind in ("recall", "nominate") and not me.listed:
+                continue
+            if module is None:
+                module = context.environment.get_template("elections/_reader.html").make_module(context.get_all())
+            macro = {"vote": module.vote_notice, "recall": module.recall_button, "nominate": module.nominate_button,
+                     "nomination": module.nomination_actions, "statement": module.statement_link}[kind]
+            out[number] = macro(election, *args, me)
+        return out
+
+    return personalize
+
+
+def _recall_context(session, election: Election) -> dict:
     """What the election page shows of recalls and by-elections: the members still seated, vacancies and
     by-elections of a completed election; the request behind a recall vote; the election a by-election completes."""
     from civic.elections import byelection, recall
@@ -105,7 +174,6 @@ def _recall_context(session, election: Election, entry) -> dict:
         "vacancies": byelection.vacancies_of(session, election) if closed else [],
         "by_elections": {e.id: e for e in byelection.by_elections_of(session, election)} if closed else {},
         "recalls": recall.requests_against(session, election) if closed else [],
-        "can_request_recall": bool(closed and entry and entry.listed),
     }
 
 
