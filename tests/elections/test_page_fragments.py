@@ -255,3 +255,14 @@ def test_closed_election_members_recalls_and_a_resignation(database_url, tmp_pat
         assert "Vacant seats" in text and "resigned" in text, name
         own_tokens_only(client, text)
         assert without_tokens(text) == fresh.page(users.get(name), url), name
+
+    # Once the term is over nobody sits: the page no longer offers a recall, which would be refused.
+    from civic import clock
+    from civic.elections import byelection
+
+    with sessions() as db:
+        ends = byelection.term_ends_on(db.get(type(election), election.id))
+    for day, offered in ((ends - dt.timedelta(days=1), True), (ends, False)):
+        with clock.frozen(day):
+            text = readers["voter"].get(url).text
+        assert (button in text) is offered, day
