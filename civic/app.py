@@ -235,6 +235,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.templates = make_environment(settings)
     app.state.sessions = SessionCookies(settings.secret_key, settings.session_hours)
     app.state.actors = ActorCache()
+    from civic.notify import UnreadCounts
+
+    app.state.unread = UnreadCounts()
     app.state.nav_modules = [m for m in domain_modules() if m.in_nav]
     from civic.ratelimit import RateLimiter
 

@@ -5,6 +5,7 @@ Modules call notify(); nothing is sent outside the platform (no SMS gateway is a
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 from sqlalchemy import Boolean, ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -30,6 +31,27 @@ def notify(db: Session, user_ids, text: str, link: str = "") -> None:
 
 def unread_count(db: Session, user_id: int) -> int:
     return db.scalar(select(func.count()).select_from(Notification).where(Notification.user_id == user_id, Notification.read.is_(False))) or 0
+
+
+class UnreadCounts:
+    """Each signed-in page shows the reader's unread count. Kept per user while the "notify" generation
+    (bumped in the same transaction as any write to notifications, in every process) is unchanged."""
+
+    def __init__(self, max_entries: int = 10_000):
+        self.max_entries = max_entries
+        self.entries: dict[int, tuple[int, int]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, db: Session, user_id: int, generation: int) -> int:
+        kept = self.entries.get(user_id)
+        if kept is not None and kept[0] == generation:
+            return kept[1]
+        count = unread_count(db, user_id)
+        with self.lock:
+            if len(self.entries) >= self.max_entries:
+                self.entries.clear()  # rare; a fresh start costs one query per reader
+            self.entries[user_id] = (generation, count)
+        return count
 
 
 def recent(db: Session, user_id: int, limit: int = 50) -> list[Notification]:

@@ -31,7 +31,10 @@ SCOPES = ("core", *DOMAIN_SCOPES)
 # Who may do what: users, their roles, residents (whose flags give roles). A write to these bumps "people"
 # as well as "core"; the signed-in actor cache (civic.security) is valid while "people" holds.
 PEOPLE_TABLES = frozenset({"accounts_user", "accounts_role", "registry_resident"})
-TRACKED = (*SCOPES, "people")
+# A user's notifications show only to that user, never on a cached page: their writes bump "notify" alone,
+# which keeps the unread counts (civic.notify.UnreadCounts) exact without throwing pages away.
+NOTIFY_TABLES = frozenset({"notify_notification"})
+TRACKED = (*SCOPES, "people", "notify")
 MAX_BODY = 2 * 1024 * 1024
 _WRITE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 
@@ -69,8 +72,12 @@ def track_writes(engine: Engine) -> None:
         if context is not None and context.execution_options.get("civic_statistic"):
             return
         touched = conn.info.setdefault("civic_touched", set())
-        touched.add(scope_of_table(match.group(1)))
-        if match.group(1) in PEOPLE_TABLES:
+        table = match.group(1)
+        if table in NOTIFY_TABLES:
+            touched.add("notify")
+            return
+        touched.add(scope_of_table(table))
+        if table in PEOPLE_TABLES:
             touched.add("people")
 
     @event.listens_for(engine, "commit")

@@ -151,6 +151,7 @@ class SessionCookies:
     def __init__(self, secret_key: str, max_age_hours: int):
         self.serializer = URLSafeTimedSerializer(secret_key, salt="civic-session")
         self.max_age = max_age_hours * 3600
+        self.verified: dict[str, tuple[dict, float]] = {}
 
     def dumps(self, user: User, assist: dict | None = None) -> str:
         payload = {"u": user.id, "v": user.session_version, "n": secrets.token_hex(8)}
@@ -161,10 +162,19 @@ class SessionCookies:
     def loads(self, value: str | None) -> dict | None:
         if not value:
             return None
+        # A browser sends the same cookie with every request: its signature is checked once, its age every time.
+        kept = self.verified.get(value)
+        if kept is not None:
+            payload, signed_at = kept
+            return payload if time.time() - signed_at <= self.max_age else None
         try:
-            return self.serializer.loads(value, max_age=self.max_age)
+            payload, signed_at = self.serializer.loads(value, max_age=self.max_age, return_timestamp=True)
         except BadSignature:
             return None
+        if len(self.verified) >= 10_000:
+            self.verified.clear()
+        self.verified[value] = (payload, signed_at.timestamp())
+        return payload
 
 
 class ActorCache:

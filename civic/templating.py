@@ -212,7 +212,11 @@ def base_context(request: Request) -> dict:
     if actor is not None and actor.authenticated and getattr(request.state, "db", None) is not None:
         from civic.notify import unread_count
 
-        unread = unread_count(request.state.db, actor.user.id)
+        generations, counts = getattr(request.state, "generations", None), getattr(request.app.state, "unread", None)
+        if generations is not None and counts is not None:  # read when the session opened, before the count
+            unread = counts.get(request.state.db, actor.user.id, generations.get("notify", 0))
+        else:
+            unread = unread_count(request.state.db, actor.user.id)
     return {
         "unread_notifications": unread,
         "request": request,

@@ -112,3 +112,43 @@ def test_a_login_is_a_statistic_for_the_actor_cache(database_url, tmp_path):
         assert db.scalar(select(User.last_login_at).where(User.phone == "13612345678")) is not None
         scopes = {g.scope for g in db.execute(select(Generation)).scalars()}
     assert "people" in scopes  # written when the user was made
+
+
+def test_the_unread_count_is_kept_until_a_notification_changes(database_url, tmp_path):
+    from civic import notify
+    from civic.pagecache import read_generations
+
+    app, other = make_app(database_url, tmp_path), make_app(database_url, tmp_path / "b")
+    sessions = make_sessionmaker(app.state.engine, write=True)
+    with sessions() as db:
+        make_community(db, code="note", name="通知社区")
+        user = make_user(db)
+        user_id = user.id
+    with Client(app) as client:
+        client.login_as(user)
+        assert 'class="badge"' not in client.get("/elections/").text
+        before = read_generations(app.state.engine)
+        with make_sessionmaker(other.state.engine, write=True)() as db:  # another process writes it
+            notify.notify(db, [user_id], "您的意见已有答复")
+            db.commit()
+        after = read_generations(app.state.engine)
+        assert after["notify"] == before.get("notify", 0) + 1 and after.get("core") == before.get("core")  # pages stay cached
+        assert app.state.unread.entries[user_id][1] == 0
+        client.get("/elections/")
+        assert app.state.unread.entries[user_id] == (after["notify"], 1)
+        with sessions() as db:
+            notify.mark_all_read(db, user_id)
+        client.get("/elections/")
+        assert app.state.unread.entries[user_id][1] == 0
+
+
+def test_a_kept_session_cookie_still_expires(database_url, tmp_path):
+    app = make_app(database_url, tmp_path)
+    with make_sessionmaker(app.state.engine, write=True)() as db:
+        user = make_user(db, roles=[("admin", None)])
+    with Client(app) as client:
+        client.login_as(user)
+        assert client.get("/rules/manage/").status_code == 200
+        assert app.state.sessions.verified  # the signature was checked once and kept
+        app.state.sessions.max_age = -1  # every session is now too old
+        assert client.get("/rules/manage/").status_code in (302, 303, 401)
