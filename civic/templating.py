@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse
 
 from civic import i18n
 from civic.registry.rules import mask_id, mask_phone
+from civic.security import SESSION_COOKIE
 
 
 def make_environment(settings) -> Environment:
@@ -196,6 +197,11 @@ def base_context(request: Request) -> dict:
     from civic.security import can
 
     actor = getattr(request.state, "actor", None)
+    if actor is None and SESSION_COOKIE in request.cookies and not getattr(request.state, "read_only", False):
+        # A page whose view never asked who reads it still shows the signed-in header (name, notifications).
+        from civic.web import actor as current_actor
+
+        actor = current_actor(request)
     token_fn = request.scope.get("csrftoken")
     locale = i18n.get_locale()
 

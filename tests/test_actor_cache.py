@@ -152,3 +152,17 @@ def test_a_kept_session_cookie_still_expires(database_url, tmp_path):
         assert app.state.sessions.verified  # the signature was checked once and kept
         app.state.sessions.max_age = -1  # every session is now too old
         assert client.get("/rules/manage/").status_code in (302, 303, 401)
+
+
+def test_every_page_shows_the_signed_in_header(database_url, tmp_path):
+    # The community page's view never asks who reads it; the header still names the reader.
+    app = make_app(database_url, tmp_path)
+    with make_sessionmaker(app.state.engine, write=True)() as db:
+        make_community(db, code="hdr", name="页眉社区")
+        user = make_user(db)
+        name = user.display_name
+    with Client(app) as client:
+        assert name not in client.get("/registry/c/hdr").text
+        client.login_as(user)
+        page = client.get("/registry/c/hdr").text
+        assert name in page and 'href="/login' not in page.split("<main", 1)[0]
