@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
@@ -56,20 +57,83 @@ def recent_for_feed(db: Session, community: Community, limit: int = 50) -> list[
                            .order_by(Consultation.created_at.desc(), Consultation.id.desc()).limit(limit)).scalars())
 
 
-@dataclass
 class Detail:
-    consultation: Consultation
-    community: Community
-    items: list[AgendaItem]
-    attachments: list[Attachment]
-    signups: list[Signup]
-    opinions: list[Opinion]
-    updates: list[ProgressUpdate]
-    speakers: list[Speaker]
-    formal_items: list[tuple[FormalItem, FormalMeeting]]
-    my_signup: Signup | None = None
-    my_support: bool = False
-    counts: dict = field(default_factory=dict)
+    """What the consultation page shows, each part loaded on first use: a page whose shared parts come from
+    the fragment cache (templates/consultations/detail.html) asks only for what the reader's own parts need."""
+
+    def __init__(self, db: Session, consultation: Consultation, user_id: int | None):
+        self._db, self.consultation, self._user_id = db, consultation, user_id
+
+    def _all(self, model, order):
+        return list(self._db.execute(select(model).where(model.consultation_id == self.consultation.id).order_by(order)).scalars())
+
+    @cached_property
+    def community(self) -> Community:
+        return self._db.execute(select(Community).options(joinedload(Community.street)).where(Community.id == self.consultation.community_id)).scalar_one()
+
+    @cached_property
+    def items(self) -> list[AgendaItem]:
+        return self._all(AgendaItem, AgendaItem.position)
+
+    @cached_property
+    def attachments(self) -> list[Attachment]:
+        return self._all(Attachment, Attachment.id)
+
+    @cached_property
+    def signups(self) -> list[Signup]:
+        return self._all(Signup, Signup.id)
+
+    @cached_property
+    def opinions(self) -> list[Opinion]:
+        return self._all(Opinion, Opinion.id)
+
+    @cached_property
+    def updates(self) -> list[ProgressUpdate]:
+        return self._all(ProgressUpdate, ProgressUpdate.id)
+
+    @cached_property
+    def speakers(self) -> list[Speaker]:
+        consultation = self.consultation
+        speakers = list(self._db.execute(select(Speaker).options(joinedload(Speaker.signup)).where(Speaker.consultation_id == consultation.id)
+                                         .order_by(Speaker.position)).scalars())
+        if consultation.form == "hearing":  # C8: proposer → stakeholders → other representatives → experts, each in request order
+            speakers.sort(key=lambda s: (rules.speaking_rank(s.signup.kind, s.signup.user_id is not None and s.signup.user_id == consultation.proposer_user_id),
+                                         s.position))
+        return speakers
+
+    @cached_property
+    def formal_items(self) -> list[tuple[FormalItem, FormalMeeting]]:
+        return [tuple(r) for r in self._db.execute(select(FormalItem, FormalMeeting).join(FormalMeeting, FormalMeeting.id == FormalItem.meeting_id)
+                                                   .where(FormalItem.consultation_id == self.consultation.id).order_by(FormalItem.id)).all()]
+
+    @cached_property
+    def my_signup(self) -> Signup | None:
+        if not self._user_id:
+            return None
+        if "signups" in self.__dict__:
+            return next((s for s in self.signups if s.user_id == self._user_id), None)
+        return self._db.execute(select(Signup).where(Signup.consultation_id == self.consultation.id, Signup.user_id == self._user_id)
+                                .order_by(Signup.id).limit(1)).scalar_one_or_none()
+
+    @cached_property
+    def my_support(self) -> bool:
+        if not self._user_id:
+            return False
+        return self._db.execute(select(Support.id).where(Support.consultation_id == self.consultation.id, Support.user_id == self._user_id)).first() is not None
+
+    @cached_property
+    def counts(self) -> dict:
+        active = [s for s in self.signups if s.status != "withdrawn"]
+        return {
+            "participants": len(active),
+            "checked_in": sum(1 for s in active if s.checked_in_at),
+            "applied": sum(1 for s in active if s.status in ("applied", "selected", "reserve")),
+            "selected": sum(1 for s in active if s.status == "selected"),
+            "waitlisted": sum(1 for s in active if s.status == "waitlisted"),
+            "registered": sum(1 for s in active if s.status in ("registered", "selected")),
+            "stances": {k: sum(1 for s in active if s.stance == k and s.status in ("applied", "selected", "reserve")) for k in rules.STANCES},
+            "unanswered": sum(1 for o in self.opinions if o.answered_at is None),
+        }
 
     @property
     def public_participants(self) -> list[Signup]:
@@ -78,35 +142,8 @@ class Detail:
 
 
 def detail(db: Session, consultation: Consultation, user_id: int | None) -> Detail:
-    cid = consultation.id
-    community = db.execute(select(Community).options(joinedload(Community.street)).where(Community.id == consultation.community_id)).scalar_one()
-    items = list(db.execute(select(AgendaItem).where(AgendaItem.consultation_id == cid).order_by(AgendaItem.position)).scalars())
-    attachments = list(db.execute(select(Attachment).where(Attachment.consultation_id == cid).order_by(Attachment.id)).scalars())
-    signups = list(db.execute(select(Signup).where(Signup.consultation_id == cid).order_by(Signup.id)).scalars())
-    opinions = list(db.execute(select(Opinion).where(Opinion.consultation_id == cid).order_by(Opinion.id)).scalars())
-    updates = list(db.execute(select(ProgressUpdate).where(ProgressUpdate.consultation_id == cid).order_by(ProgressUpdate.id)).scalars())
-    speakers = list(db.execute(select(Speaker).options(joinedload(Speaker.signup)).where(Speaker.consultation_id == cid).order_by(Speaker.position)).scalars())
-    formal = list(db.execute(select(FormalItem, FormalMeeting).join(FormalMeeting, FormalMeeting.id == FormalItem.meeting_id)
-                             .where(FormalItem.consultation_id == cid).order_by(FormalItem.id)).all())
-    if consultation.form == "hearing":  # C8: proposer → stakeholders → other representatives → experts, each in request order
-        speakers.sort(key=lambda s: (rules.speaking_rank(s.signup.kind, s.signup.user_id is not None and s.signup.user_id == consultation.proposer_user_id),
-                                     s.position))
-    result = Detail(consultation, community, items, attachments, signups, opinions, updates, speakers, [tuple(r) for r in formal])
-    if user_id:
-        result.my_signup = next((s for s in signups if s.user_id == user_id), None)
-        result.my_support = db.execute(select(Support.id).where(Support.consultation_id == cid, Support.user_id == user_id)).first() is not None
-    active = [s for s in signups if s.status != "withdrawn"]
-    result.counts = {
-        "participants": len(active),
-        "checked_in": sum(1 for s in active if s.checked_in_at),
-        "applied": sum(1 for s in active if s.status in ("applied", "selected", "reserve")),
-        "selected": sum(1 for s in active if s.status == "selected"),
-        "waitlisted": sum(1 for s in active if s.status == "waitlisted"),
-        "registered": sum(1 for s in active if s.status in ("registered", "selected")),
-        "stances": {k: sum(1 for s in active if s.stance == k and s.status in ("applied", "selected", "reserve")) for k in rules.STANCES},
-        "unanswered": sum(1 for o in opinions if o.answered_at is None),
-    }
-    return result
+    """The consultation page's data (see `Detail`: loaded part by part, on first use)."""
+    return Detail(db, consultation, user_id)
 
 
 # -- threads ----------------------------------------------------------------------------------------

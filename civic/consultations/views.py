@@ -188,7 +188,7 @@ def detail_context(request: Request, consultation, *, item: AgendaItem | None = 
     session = db(request)
     who = actor(request)
     user_id = who.user.id if who.authenticated else None
-    d = queries.detail(session, consultation, user_id)
+    d = queries.detail(session, consultation, user_id)  # each part loaded on first use: the shared parts may come from the cache
     community = d.community
     settings = services.rules_for(session, consultation, community)
     today = services.local_today()
@@ -212,7 +212,8 @@ def detail_context(request: Request, consultation, *, item: AgendaItem | None = 
         "d": d, "c": consultation, "community": community, "item": item, "rules": rules, "settings": settings, "today": today,
         "errors": errors or {}, "values": values or {}, "message": message, "done": done_message(request),
         "thread": thread, "personalize": _personal_comments(request, who, is_resident and rules.is_open_for_comments(consultation.status)),
-        "md": render_markdown, "alias": queries.alias_of(session, user_id),
+        # Only a resident of the community sees a form offering their pseudonym (sign-up, opinion, comment).
+        "md": render_markdown, "alias": queries.alias_of(session, user_id) if is_resident else None,
         "is_resident": is_resident, "refusal": refusal and _(refusal),
         "can_support": is_resident and consultation.status == "proposed" and consultation.proposer_user_id != user_id,
         "can_signup": is_resident and refusal is None and not active_signup and not consultation.meeting_opened_at
@@ -225,7 +226,7 @@ def detail_context(request: Request, consultation, *, item: AgendaItem | None = 
         "can_speak": meeting_open and active_signup and rules.may_speak(consultation.form, my.kind, my.status, my.checked_in_at is not None),
         "is_staff": can(who, "consultations:consultation:manage", community),
         "answer_due": answer_due, "timeline": timeline,
-        "opinions_by_item": _group_opinions(d.opinions),
+        "opinions_by_item": Lazy(lambda: _group_opinions(d.opinions)),
         "thread_url": f"/consultations/{consultation.id}/comments" + (f"?item={item.id}&" if item else "?"),
         "page_url": f"/consultations/{consultation.id}" + (f"/items/{item.id}" if item else ""),
     }
