@@ -127,21 +127,23 @@ def roles_for(user: User, resident: Resident | None, assigned: list[tuple[str, i
 
 
 def load_actor(db: Session, user_id: int) -> Actor | None:
-    """User and resident in one Core query, the role tuples in another: this runs on every signed-in
-    request the actor cache cannot answer. The rows become plain model instances outside any session
-    (ORM loading of the two wide rows was a sixth of a ballot's CPU); nothing writes through them."""
+    """User, resident and role tuples in ONE Core query (a row per role, the user's columns repeated): this
+    runs on every signed-in request the actor cache cannot answer. The rows become plain model instances
+    outside any session (ORM loading of the two wide rows was a sixth of a ballot's CPU); nothing writes
+    through them."""
     from civic.accounts.models import RoleAssignment
 
-    users, residents = User.__table__, Resident.__table__
-    row = db.execute(select(users, residents).select_from(users.outerjoin(residents, residents.c.id == users.c.resident_id))
-                     .where(users.c.id == user_id, users.c.active.is_(True))).first()
-    if row is None:
+    users, residents, roles = User.__table__, Resident.__table__, RoleAssignment.__table__
+    rows = db.execute(select(users, residents, roles.c.role, roles.c.community_id, roles.c.street_id)
+                      .select_from(users.outerjoin(residents, residents.c.id == users.c.resident_id)
+                                   .outerjoin(roles, roles.c.user_id == users.c.id))
+                      .where(users.c.id == user_id, users.c.active.is_(True))).all()
+    if not rows:
         return None
-    width = len(users.c)
-    user = User(**dict(zip(users.c.keys(), row[:width])))
-    resident = Resident(**dict(zip(residents.c.keys(), row[width:]))) if row[width] is not None else None
-    assigned = [tuple(r) for r in db.execute(select(RoleAssignment.role, RoleAssignment.community_id, RoleAssignment.street_id)
-                                             .where(RoleAssignment.user_id == user_id))]
+    first, width, end = rows[0], len(users.c), len(users.c) + len(residents.c)
+    user = User(**dict(zip(users.c.keys(), first[:width])))
+    resident = Resident(**dict(zip(residents.c.keys(), first[width:end]))) if first[width] is not None else None
+    assigned = [tuple(row[end:]) for row in rows if row[end] is not None]
     return Actor(user=user, resident=resident, roles=roles_for(user, resident, assigned))
 
 

@@ -166,3 +166,24 @@ def test_every_page_shows_the_signed_in_header(database_url, tmp_path):
         client.login_as(user)
         page = client.get("/registry/c/hdr").text
         assert name in page and 'href="/login' not in page.split("<main", 1)[0]
+
+
+def test_one_query_loads_user_resident_and_every_role(database_url, tmp_path):
+    from civic.security import load_actor
+
+    app = make_app(database_url, tmp_path)
+    sessions = make_sessionmaker(app.state.engine, write=True)
+    with sessions() as db:
+        home, other = make_community(db, code="r1"), make_community(db, code="r2")
+        resident = make_resident(db, home, name="王五", is_party_rep=True)
+        user = make_user(db, resident=resident, roles=[("staff", home), ("election_committee", other)])
+        bare = make_user(db)
+    loads = count_user_loads(app.state.engine)
+    with sessions() as db:
+        actor = load_actor(db, user.id)
+        assert len(loads) == 1
+        assert actor.resident.name == "王五" and actor.user.id == user.id
+        assert sorted(actor.roles) == sorted([("staff", home.id, None), ("election_committee", other.id, None),
+                                              ("resident", home.id, None), ("party_rep", home.id, None)])
+        plain = load_actor(db, bare.id)
+        assert plain.resident is None and plain.roles == []
