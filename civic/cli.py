@@ -30,7 +30,7 @@ def cmd_serve(args, settings: Settings) -> int:
     cmd_db_upgrade(args, settings)
     print(f"Civic on http://{args.host}:{args.port}/ ({'SQLite' if settings.is_sqlite else 'PostgreSQL'})")
     uvicorn.run("civic.asgi:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True,
-                log_level=settings.log_level.lower(), timeout_keep_alive=30)
+                log_level=settings.log_level.lower(), access_log=settings.access_log, timeout_keep_alive=30)
     return 0
 
 

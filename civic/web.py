@@ -89,8 +89,21 @@ def view(handler=None, *, writes: bool = True):
                 await form_data(request)
             if not writes:
                 request.state.read_only = True
-            return await run_in_threadpool(function, request)
+            return await run_in_threadpool(_run_and_close, function, request)
 
         return endpoint
 
     return decorate(handler) if handler is not None else decorate
+
+
+def _run_and_close(function, request: Request):
+    """Runs the handler and closes its session in the same worker thread: returning the connection to the pool
+    (a rollback) then never blocks the event loop. Whatever renders after it (an error page) reads only."""
+    try:
+        return function(request)
+    finally:
+        session = getattr(request.state, "db", None)
+        if session is not None:
+            session.close()
+            request.state.db = None
+        request.state.read_only = True
