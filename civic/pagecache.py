@@ -31,10 +31,12 @@ SCOPES = ("core", *DOMAIN_SCOPES)
 # Who may do what: users, their roles, residents (whose flags give roles). A write to these bumps "people"
 # as well as "core"; the signed-in actor cache (civic.security) is valid while "people" holds.
 PEOPLE_TABLES = frozenset({"accounts_user", "accounts_role", "registry_resident"})
-# A user's notifications show only to that user, never on a cached page: their writes bump "notify" alone,
-# which keeps the unread counts (civic.notify.UnreadCounts) exact without throwing pages away.
-NOTIFY_TABLES = frozenset({"notify_notification"})
-TRACKED = (*SCOPES, "people", "notify")
+# Tables no cached page or fragment shows, with a scope of their own: a user's notifications (only that user
+# sees them; the "notify" counter keeps civic.notify.UnreadCounts exact) and the audit log (staff pages only,
+# never cached; every state change appends to it, so counting it as "core" threw every module's pages away
+# at each write anywhere). Notice seals live in the audit log too, but are written with their notice.
+OWN_SCOPE = {"notify_notification": "notify", "audit_entry": "audit", "audit_head": "audit"}
+TRACKED = (*SCOPES, "people", "notify", "audit")
 MAX_BODY = 2 * 1024 * 1024
 _WRITE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 
@@ -73,8 +75,8 @@ def track_writes(engine: Engine) -> None:
             return
         touched = conn.info.setdefault("civic_touched", set())
         table = match.group(1)
-        if table in NOTIFY_TABLES:
-            touched.add("notify")
+        if table in OWN_SCOPE:
+            touched.add(OWN_SCOPE[table])
             return
         touched.add(scope_of_table(table))
         if table in PEOPLE_TABLES:

@@ -142,3 +142,18 @@ def test_the_stores_are_bounded_in_bytes_and_entries():
     assert store.get(("huge",)) is None and len(store) == 3
     store.put(("c",), "C2", 5)  # replacing an entry counts its new size only
     assert store.get(("c",)) == "C2" and store.bytes == 25
+
+
+def test_an_audit_entry_alone_keeps_every_page(db, engine):
+    """Every state change appends to the audit log; the log shows only on staff pages, so it must not count as a
+    change of what cached pages show (it would throw all of them away at every write anywhere)."""
+    from civic import audit
+    from civic.security import Actor
+
+    user = make_user(db, roles=[("admin", None)])
+    before = counters(engine)
+    audit.record(db, "test.nothing", actor=Actor(user=user), target="nothing")
+    db.commit()
+    after = counters(engine)
+    assert after["audit"] == before.get("audit", 0) + 1
+    assert {k: v for k, v in after.items() if k != "audit"} == {k: v for k, v in before.items() if k != "audit"}
