@@ -296,7 +296,7 @@ def test_vote_count_publish_and_runoff(new_page, js, sign_in):
     for left in range(5, -1, -1):
         committee.locator(".pending-list button[value='1']").first.click()
         expect(committee.locator(".pending-list li")).to_have_count(left)
-    assert committee.locator("#live p.notice-ok[role=status]").count() == 1
+    expect(committee.locator("#live p.notice-ok[role=status]")).to_have_count(1)  # waits for the last page to load
     check_a11y(committee, js)
 
     # The committee closes the round, publishes with the count record's signatories, starts a run-off.
