@@ -114,16 +114,11 @@ def own_relatives_context(request: Request, election, community, candidate, valu
 
 @view
 def candidate_relatives(request: Request):
-    from civic.elections.views import _candidate
+    from civic.elections.views import own_candidacy
     from civic.markdown import render_markdown
 
     session = db(request)
-    election, community = load_election(request)
-    candidate = _candidate(request, election)
-    who = actor(request)
-    own = who.resident is not None and who.resident.id == candidate.resident_id
-    if not own:
-        ensure_permission(who, relatives.DECLARE, community)
+    election, community, candidate, who = own_candidacy(request, relatives.DECLARE)
     data = form(request)
     values = {"relative": (data.get("relative") or "")[:20], "kind": (data.get("kind") or "")[:30], "source": (data.get("source") or "")[:400]}
     errors: dict[str, str] = {}

@@ -281,15 +281,20 @@ def _candidate(request: Request, election: Election) -> Candidate:
     return row
 
 
-@view
-def statement_form(request: Request):
-    session = db(request)
+def own_candidacy(request: Request, staff_permission: str) -> tuple[Election, Community, Candidate, Actor]:
+    """A candidate's own pages (statement, relatives): the candidate themself, or staff holding `staff_permission`."""
     election, community = load_election(request)
     candidate = _candidate(request, election)
     who = actor(request)
-    own = who.resident is not None and who.resident.id == candidate.resident_id
-    if not own:
-        ensure_permission(who, "elections:election:manage", community)
+    if who.resident is None or who.resident.id != candidate.resident_id:
+        ensure_permission(who, staff_permission, community)
+    return election, community, candidate, who
+
+
+@view
+def statement_form(request: Request):
+    session = db(request)
+    election, community, candidate, who = own_candidacy(request, "elections:election:manage")
     errors: dict[str, str] = {}
     value = candidate.statement
     if request.method == "POST":
