@@ -4,6 +4,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from e2e.conftest import check_a11y, screenshot
 
@@ -269,7 +270,8 @@ def test_the_thread_sorts_and_loads_more_comments(new_page, js, sign_in):
     page.goto("/consultations/?community=anhe&stage=proposed")
     page.click("text=为老旧楼栋加装电梯征集意见")
     deep = page.locator("details.deep").first
-    assert deep.count() == 1 and deep.get_attribute("open") is None
+    expect(deep).to_have_count(1)  # waits for the page the click opens
+    assert deep.get_attribute("open") is None
 
 
 def test_an_xss_payload_in_a_comment_never_runs(new_page, js, sign_in):

@@ -288,7 +288,7 @@ def test_vote_count_publish_and_runoff(new_page, js, sign_in):
     official.fill("#f-n-chair", "9")
     official.press("#f-n-chair", "Enter")
     official.wait_for_selector("#e-n-chair")
-    assert official.locator(".pending-list li").count() == 6
+    expect(official.locator(".pending-list li")).to_have_count(6)  # waits: the refused entry re-renders the list
     check_a11y(official, js)
     if js:
         screenshot(official, "elections-count")
