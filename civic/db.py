@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
 import threading
+import time
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -66,10 +69,11 @@ def make_engine(url: str, **kwargs) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
-        # Writers of this process queue on a Python lock before asking SQLite for its write lock: SQLite's
-        # busy handler polls with growing sleeps, which under load turns a queue of writers into seconds of
-        # latency; a lock hands over at once. Other processes still meet SQLite's busy timeout.
-        write_lock = threading.Lock()
+        # Writers queue on a lock before asking SQLite for its write lock: SQLite's busy handler polls with
+        # growing sleeps (up to 100 ms), which under load turns a queue of writers into seconds of latency; a
+        # lock hands over at once. Threads of this process queue on a Python lock, processes (uvicorn
+        # workers) on an flock of a file beside the database, which the kernel releases if a process dies.
+        write_lock = WriteLock(_database_path(url))
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
@@ -99,6 +103,61 @@ def make_engine(url: str, **kwargs) -> Engine:
     engine = create_engine(url, **kwargs)
     _track(engine)
     return engine
+
+
+class WriteLock:
+    """The process's Python lock, then (for a database file) an exclusive flock shared by every process.
+
+    The flock is tried in short steps rather than waited for: a writer of another engine of this process
+    on the same file (a test's own session beside the app's) would otherwise wait for ever; after
+    `seconds` the writer goes on without it and meets SQLite's own busy timeout, as without this lock."""
+
+    def __init__(self, database: str | None, seconds: float = 30):
+        self.threads = threading.Lock()
+        self.path = database + "-writelock" if database else None
+        self.seconds = seconds
+        self.fd: int | None = None
+        self.held = False
+
+    def acquire(self) -> None:
+        self.threads.acquire()
+        if self.path is None:
+            return
+        try:
+            if self.fd is None:
+                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self.held = self._flock()
+        except BaseException:
+            self.threads.release()
+            raise
+
+    def _flock(self) -> bool:
+        deadline, pause = time.monotonic() + self.seconds, 0.00005
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, 0.0005)
+
+    def release(self) -> None:
+        try:
+            if self.held:
+                self.held = False
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+        finally:
+            self.threads.release()
+
+
+def _database_path(url: str) -> str | None:
+    """The file of a SQLite URL, None for an in-memory database."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    return None if not database or database == ":memory:" or database.startswith("file:") else database
 
 
 def _track(engine: Engine) -> None:

@@ -8,10 +8,11 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from passlib.context import CryptContext
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 from starlette.requests import Request
 
@@ -131,20 +132,25 @@ def load_actor(db: Session, user_id: int) -> Actor | None:
     runs on every signed-in request the actor cache cannot answer. The rows become plain model instances
     outside any session (ORM loading of the two wide rows was a sixth of a ballot's CPU); nothing writes
     through them."""
-    from civic.accounts.models import RoleAssignment
-
-    users, residents, roles = User.__table__, Resident.__table__, RoleAssignment.__table__
-    rows = db.execute(select(users, residents, roles.c.role, roles.c.community_id, roles.c.street_id)
-                      .select_from(users.outerjoin(residents, residents.c.id == users.c.resident_id)
-                                   .outerjoin(roles, roles.c.user_id == users.c.id))
-                      .where(users.c.id == user_id, users.c.active.is_(True))).all()
+    rows = db.connection().execute(_actor_statement(), {"user_id": user_id}).all()
     if not rows:
         return None
+    users, residents = User.__table__, Resident.__table__
     first, width, end = rows[0], len(users.c), len(users.c) + len(residents.c)
     user = User(**dict(zip(users.c.keys(), first[:width])))
     resident = Resident(**dict(zip(residents.c.keys(), first[width:end]))) if first[width] is not None else None
     assigned = [tuple(row[end:]) for row in rows if row[end] is not None]
     return Actor(user=user, resident=resident, roles=roles_for(user, resident, assigned))
+
+
+@cache
+def _actor_statement():
+    """Built once (the parameter is bound per call): building it per request cost more than running it."""
+    users, residents, roles = User.__table__, Resident.__table__, RoleAssignment.__table__
+    return (select(users, residents, roles.c.role, roles.c.community_id, roles.c.street_id)
+            .select_from(users.outerjoin(residents, residents.c.id == users.c.resident_id)
+                         .outerjoin(roles, roles.c.user_id == users.c.id))
+            .where(users.c.id == bindparam("user_id"), users.c.active.is_(True)))
 
 
 class SessionCookies:

@@ -13,8 +13,9 @@ import queue
 import random
 import threading
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,8 +50,7 @@ def write_casts(db: Session, casts: list[Cast]) -> None:
             cast.outcome = "closed"
         return
     wanted = {cast.roll_entry_id for cast in casts}
-    voted = set(db.execute(select(RollMark.roll_entry_id).where(
-        RollMark.round_id == casts[0].round_id, RollMark.roll_entry_id.in_(wanted))).scalars())
+    voted = set(db.connection().execute(_STATEMENTS.voted(), {"round_id": casts[0].round_id, "entries": list(wanted)}).scalars())
     fresh = []
     for cast in casts:
         if cast.roll_entry_id in voted:
@@ -93,10 +93,11 @@ def insert_batch(db: Session, state: dict, casts: list[Cast], shuffle=None) -> N
         head = entry["hash"]
         entries.append({"round_id": round_id, "seq": seq, "kind": "online", "tracking_code": cast.tracking_code,
                         "entry": board.canon(entry).decode()})
-    db.execute(insert(RollMark.__table__), marks)
-    db.execute(insert(Ballot.__table__), ballots)
-    db.execute(insert(BoardEntry.__table__), entries)
-    db.execute(update(Round).where(Round.id == round_id).values(head=head, entries=seq))
+    conn = db.connection()
+    conn.execute(insert(RollMark.__table__), marks)
+    conn.execute(insert(Ballot.__table__), ballots)
+    conn.execute(insert(BoardEntry.__table__), entries)
+    conn.execute(_STATEMENTS.advance(), {"round_id": round_id, "new_head": head, "new_entries": seq})
     state["head"], state["entries"] = head, seq
     for cast in casts:
         cast.outcome = "ok"
@@ -104,10 +105,38 @@ def insert_batch(db: Session, state: dict, casts: list[Cast], shuffle=None) -> N
 
 def lock_round(db: Session, round_id: int) -> dict:
     """The round's status and chain head, locked (a row lock on PostgreSQL, the write lock on SQLite)."""
-    from civic.elections.models import Round
-
-    row = db.execute(select(Round.id, Round.status, Round.head, Round.entries).where(Round.id == round_id).with_for_update()).one()
+    row = db.connection().execute(_STATEMENTS.lock(), {"round_id": round_id}).one()
     return dict(row._mapping)
+
+
+class _Statements:
+    """The writer's statements, built once on the tables (plain Core); parameters are bound per batch."""
+
+    @cache
+    def lock(self):
+        from civic.elections.models import Round
+
+        rounds = Round.__table__
+        return select(rounds.c.id, rounds.c.status, rounds.c.head, rounds.c.entries).where(rounds.c.id == bindparam("round_id")).with_for_update()
+
+    @cache
+    def voted(self):
+        from civic.elections.models import RollMark
+
+        marks = RollMark.__table__
+        return select(marks.c.roll_entry_id).where(marks.c.round_id == bindparam("round_id"),
+                                                   marks.c.roll_entry_id.in_(bindparam("entries", expanding=True)))
+
+    @cache
+    def advance(self):
+        from civic.elections.models import Round
+
+        rounds = Round.__table__
+        return (update(rounds).where(rounds.c.id == bindparam("round_id"))
+                .values(head=bindparam("new_head"), entries=bindparam("new_entries")))
+
+
+_STATEMENTS = _Statements()
 
 
 class CastQueue:
