@@ -235,7 +235,14 @@ def _voter_and_proxy(db: Session, election: Election, actor: Actor) -> tuple[Rol
 def has_voted(db: Session, round_: Round, entry: RollEntry | None) -> bool:
     if entry is None:
         return False
-    return db.get(RollMark, (round_.id, entry.id)) is not None
+    return db.execute(_voted_statement(), {"round_id": round_.id, "entry_id": entry.id}).first() is not None
+
+
+@cache
+def _voted_statement():
+    """Built once, on the table: asked on every signed-in election page while a round is open."""
+    marks = RollMark.__table__
+    return select(marks.c.round_id).where(marks.c.round_id == bindparam("round_id"), marks.c.roll_entry_id == bindparam("entry_id"))
 
 
 def issue_paper_ballot(db: Session, actor: Actor, election: Election, community: Community, round_: Round, box: Box,

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from collections import Counter
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from civic.elections import messages, rules
@@ -21,11 +22,17 @@ ROLL_PAGE = 50
 
 
 def election_by_public_id(db: Session, public_id: str) -> tuple[Election, Community]:
-    row = db.execute(select(Election, Community).join(Community, Community.id == Election.community_id)
-                     .where(Election.public_id == public_id)).first()
+    row = db.execute(_election_statement(), {"public_id": public_id}).first()
     if row is None:
         raise NotFound(_("No such election."))
     return row[0], row[1]
+
+
+@cache
+def _election_statement():
+    """Built once: every election page and form loads its election this way (parameters bound per call)."""
+    return (select(Election, Community).join(Community, Community.id == Election.community_id)
+            .where(Election.public_id == bindparam("public_id")))
 
 
 def elections_of(db: Session, community: Community) -> list[Election]:
@@ -136,8 +143,14 @@ def objections(db: Session, election: Election) -> list[dict]:
 def my_objections(db: Session, election: Election, user_id: int | None) -> list[Objection]:
     if user_id is None:
         return []
-    return list(db.execute(select(Objection).where(Objection.election_id == election.id, Objection.filed_by == user_id)
-                           .order_by(Objection.id)).scalars())
+    return list(db.execute(_my_objections_statement(), {"election_id": election.id, "user_id": user_id}).scalars())
+
+
+@cache
+def _my_objections_statement():
+    """Built once: asked on every signed-in election page."""
+    return (select(Objection).where(Objection.election_id == bindparam("election_id"), Objection.filed_by == bindparam("user_id"))
+            .order_by(Objection.id))
 
 
 def proxies(db: Session, election: Election) -> list[dict]:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from civic import audit
@@ -100,7 +101,13 @@ def roll_count(db: Session, election: Election, *, base_only: bool = False) -> i
 def entry_for(db: Session, election: Election, resident_id: int | None) -> RollEntry | None:
     if resident_id is None:
         return None
-    return db.execute(select(RollEntry).where(RollEntry.election_id == election.id, RollEntry.resident_id == resident_id)).scalar_one_or_none()
+    return db.execute(_entry_statement(), {"election_id": election.id, "resident_id": resident_id}).scalar_one_or_none()
+
+
+@cache
+def _entry_statement():
+    """Built once: a signed-in voter's entry is read on every election page and ballot form."""
+    return select(RollEntry).where(RollEntry.election_id == bindparam("election_id"), RollEntry.resident_id == bindparam("resident_id"))
 
 
 def file_objection(db: Session, actor: Actor, election: Election, community: Community, *, kind: str, subject: Resident, reason: str) -> Objection:
