@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -41,22 +42,31 @@ def rules_of(version: RuleVersion) -> Rules:
 
 
 def current_rules(db: Session, district_id: int | None = None) -> Rules:
-    query = select(RuleProfile)
+    """The newest version of the district's profile (the first profile when no district is given)."""
+    query = select(RuleVersion.id).join(RuleProfile, RuleProfile.id == RuleVersion.profile_id)
     if district_id is not None:
         query = query.where(RuleProfile.district_id == district_id)
-    profile = db.execute(query.order_by(RuleProfile.id).limit(1)).scalar_one_or_none()
-    if profile is None:
+    version_id = db.execute(query.order_by(RuleProfile.id, RuleVersion.version.desc()).limit(1)).scalar_one_or_none()
+    if version_id is None:
         return Rules(None, "2025", defaults())
-    return rules_of(current_version(db, profile))
+    return rules_by_version(db, version_id)
 
 
 def rules_by_version(db: Session, version_id: int | None) -> Rules:
     if version_id is None:
         return Rules(None, "2025", defaults())
-    version = db.get(RuleVersion, version_id)
-    if version is None:
-        raise NotFound(_("No such rules version."))
-    return rules_of(version)
+    # A version is never changed once written (a change is a new version): kept per engine, read once.
+    kept = _VERSIONS.setdefault(db.get_bind(), {})
+    found = kept.get(version_id)
+    if found is None:
+        version = db.get(RuleVersion, version_id)
+        if version is None:
+            raise NotFound(_("No such rules version."))
+        found = kept[version_id] = rules_of(version)
+    return Rules(found.version_id, found.legal_regime, dict(found.values))
+
+
+_VERSIONS: "weakref.WeakKeyDictionary[object, dict[int, Rules]]" = weakref.WeakKeyDictionary()
 
 
 def ensure_profile(db: Session, name: str, region: str, district_id: int | None, regime: str = "2025") -> RuleProfile:

@@ -79,3 +79,24 @@ def test_stored_holidays_extend_election_periods():
     assert rules.period_end(dt.date(2026, 10, 5), 5, config) == dt.date(2026, 10, 12)  # Saturday 10-10 → Monday
     config["elections.working_weekend_days"] = ["2026-10-10"]  # 调休: that Saturday is a working day
     assert rules.period_end(dt.date(2026, 10, 5), 5, config) == dt.date(2026, 10, 10)
+
+
+def test_versions_are_read_once_and_a_new_version_is_current_at_once(db):
+    """rules_by_version keeps versions per engine (they never change); current_rules still finds the newest."""
+    from civic.rulesconfig.services import current_rules, ensure_profile, rules_by_version, save_version
+    from civic.security import load_actor
+    from tests.helpers import make_user
+
+    admin = load_actor(db, make_user(db, roles=[("admin", None)]).id)
+    profile = ensure_profile(db, "测试规则", "", None)
+    db.commit()
+    first = current_rules(db)
+    first.values["turnout_min"] = "changed by a caller"  # callers get copies: the kept version is untouched
+    assert rules_by_version(db, first.version_id).values != first.values
+    values = dict(rules_by_version(db, first.version_id).values)
+    key = next(k for k, v in values.items() if isinstance(v, int) and not isinstance(v, bool) and k.endswith("_days"))
+    values[key] += 1
+    second = save_version(db, admin, profile, values, first.legal_regime, "one more day")
+    assert current_rules(db).version_id == second.id != first.version_id
+    assert current_rules(db)[key] == values[key]
+    assert rules_by_version(db, first.version_id)[key] == values[key] - 1
