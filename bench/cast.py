@@ -3,7 +3,7 @@ real HTTP stack (uvicorn, CSRF, form parsing, eligibility, the roll + ballot + b
 code) with 32 concurrent clients, on SQLite (synchronous=FULL) and PostgreSQL. The same-run baseline is
 the raw sqlite3 transaction "mark the roll row, insert the ballot" with an fsync per commit.
 
-    python bench/cast.py [--voters 2000] [--concurrency 32] [--workers 2] [--skip-pg]
+    python bench/cast.py [--voters 2000] [--concurrency 32] [--workers 2] [--skip-pg] [--profile PREFIX]
 """
 from __future__ import annotations
 
@@ -199,7 +199,9 @@ def run(label: str, database_url: str | None, args, folder: Path) -> dict:
             profiler = subprocess.Popen(["py-spy", "record", "--pid", str(pid.pid), "--subprocesses", "--format", "raw", "--rate", "100", "--gil",
                                          "--output", f"{args.profile}.{label}.txt"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
+        cpu_before = common.cpu_seconds(pid.pid)
         latencies, errors, elapsed = asyncio.run(drive(port, requests, args.concurrency))
+        cpu = common.cpu_seconds(pid.pid) - cpu_before
         if profiler:
             profiler.send_signal(__import__("signal").SIGINT)
             profiler.wait()
@@ -207,14 +209,14 @@ def run(label: str, database_url: str | None, args, folder: Path) -> dict:
     latencies.sort()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0] * 99
     return {"label": label, "rate": len(latencies) / elapsed, "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000,
-            "errors": len(errors), "rss": rss, "cast": len(latencies)}
+            "errors": len(errors), "rss": rss, "cast": len(latencies), "cpu_ms": cpu / max(len(latencies), 1) * 1000}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--voters", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--profile", metavar="PREFIX", help="sample the server with py-spy while casting (PREFIX.sqlite.txt)")
     args = parser.parse_args()
@@ -228,7 +230,8 @@ def main() -> int:
         results.append(run("postgresql", common.fresh_postgres("civic_bench_cast"), args, folder))
     for r in results:
         print(f"{r['label']:10} {r['rate']:7.0f} ballots/s  ratio to baseline {r['rate'] / base_rate:.2f}  p50 {r['p50']:.0f} ms  "
-              f"p95 {r['p95']:.0f} ms  p99 {r['p99']:.0f} ms  errors {r['errors']}  cast {r['cast']}  server RSS {r['rss']:.0f} MB")
+              f"p95 {r['p95']:.0f} ms  p99 {r['p99']:.0f} ms  errors {r['errors']}  cast {r['cast']}  server CPU {r['cpu_ms']:.2f} ms/ballot  "
+              f"server RSS {r['rss']:.0f} MB")
     if len(results) == 2:
         print(f"PostgreSQL / SQLite throughput: {results[1]['rate'] / results[0]['rate']:.2f} (target ≥ 0.5)")
     common.cleanup(folder)
