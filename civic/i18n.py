@@ -107,8 +107,27 @@ def set_locale(locale: str):
     return _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
 
 
+_TEXTS: dict[tuple[str, str | None], dict[str, str]] = {}
+_TEXTS_PER_CATALOGUE = 20_000  # msgids come from code and templates; `|t` may pass data, so bounded
+
+
+def gettext(message: str) -> str:
+    """`message` in the current locale and module, remembered: the catalogues never change while serving, and
+    walking a module's catalogue and its fallbacks cost a tenth of a signed-in page (two dozen strings each)."""
+    key = (_current.get(), _module.get())
+    texts = _TEXTS.get(key)
+    if texts is None:
+        texts = _TEXTS.setdefault(key, {})
+    text = texts.get(message)
+    if text is None:
+        text = current().gettext(message)
+        if len(texts) < _TEXTS_PER_CATALOGUE:
+            texts[message] = text
+    return text
+
+
 def _(message: str, **params) -> str:
-    text = current().gettext(message)
+    text = gettext(message)
     return text % params if params else text
 
 

@@ -28,7 +28,7 @@ def make_environment(settings) -> Environment:
         cache_size=-1,
     )
     env.install_gettext_callables(
-        lambda s: i18n.current().gettext(s),
+        i18n.gettext,
         lambda s, p, n: i18n.current().ngettext(s, p, n),
         newstyle=True,
     )
@@ -37,7 +37,7 @@ def make_environment(settings) -> Environment:
         date=i18n.format_date,
         number=i18n.format_number,
         # Translates a msgid held in data (labels, titles) without %-formatting it.
-        t=lambda msgid: i18n.current().gettext(msgid),
+        t=i18n.gettext,
         mask_id=mask_id,
         mask_phone=mask_phone,
     )

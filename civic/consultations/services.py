@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from civic import audit
@@ -33,13 +34,24 @@ def local_today() -> dt.date:
 
 # -- lookups ----------------------------------------------------------------------------------------
 def get_consultation(db: Session, consultation_id: int, *, for_update: bool = False) -> Consultation:
-    query = select(Consultation).where(Consultation.id == consultation_id)
-    if for_update:
-        query = query.with_for_update()
-    consultation = db.execute(query).scalar_one_or_none()
+    query = _consultation_statement(for_update)
+    consultation = db.execute(query, {"consultation_id": consultation_id}).scalar_one_or_none()
     if consultation is None:
         raise NotFound(_("No such consultation."))
     return consultation
+
+
+@cache
+def _consultation_statement(for_update: bool):
+    """Built once per kind (every consultation page starts here); the id is bound per call."""
+    query = select(Consultation).where(Consultation.id == bindparam("consultation_id"))
+    return query.with_for_update() if for_update else query
+
+
+@cache
+def _household_statement():
+    return (select(ResidentGroup.number, Household.building).select_from(Household)
+            .join(ResidentGroup, ResidentGroup.id == Household.group_id).where(Household.id == bindparam("household_id")))
 
 
 def community_of(db: Session, consultation: Consultation | FormalMeeting) -> Community:
@@ -324,10 +336,7 @@ def _resident_users(db: Session, community: Community) -> list[tuple[int, rules.
 def resident_facts(db: Session, resident: Resident | None) -> rules.ResidentFacts | None:
     if resident is None:
         return None
-    row = db.execute(
-        select(ResidentGroup.number, Household.building).select_from(Household)
-        .join(ResidentGroup, ResidentGroup.id == Household.group_id).where(Household.id == resident.household_id)
-    ).first()
+    row = db.execute(_household_statement(), {"household_id": resident.household_id}).first()
     return rules.ResidentFacts(resident.community_id, row[0] if row else None, (row[1] if row else "") or "",
                                bool(resident.is_resident_rep or resident.is_party_rep))
 
