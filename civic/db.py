@@ -79,7 +79,9 @@ def make_engine(url: str, **kwargs) -> Engine:
         def _begin(conn):
             write = conn.get_execution_options().get("civic_write")
             if not write:
-                conn.exec_driver_sql("BEGIN")
+                # A deferred BEGIN takes no lock and cannot be busy: straight to the driver, without the
+                # statement machinery (events, a result object) every read request would otherwise pay for it.
+                conn.connection.driver_connection.execute("BEGIN")
                 return
             write_lock.acquire()
             try:
