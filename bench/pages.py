@@ -165,24 +165,29 @@ def main() -> int:
           f"data: {args.scale}, community {community}")
     # The baseline runs from bench/ (its module lives there).
     baseline_env = {**env, "PYTHONPATH": str(Path(__file__).resolve().parent)}
-    with common.server(baseline_env, data, app="baseline_app:app", workers=args.workers) as (base, _pid):
+    with common.server(baseline_env, data, app="baseline_app:app", workers=args.workers) as (base, server):
+        before = common.cpu_seconds(server.pid)
         baseline = common.wrk(base + "/", args.seconds, args.connections)
+        baseline["cpu_ms"] = (common.cpu_seconds(server.pid) - before) / max(baseline["requests"], 1) * 1000
         baseline["solo"] = common.wrk(base + "/", SOLO_SECONDS, 1, threads=1)
     print(f"baseline (bare Starlette + Jinja2, 50 items): {baseline['rps']:.0f} req/s, p50 {baseline['p50']:.1f} ms, "
           f"p95 {baseline['p95']:.1f} ms, p99 {baseline['p99']:.1f} ms; one client alone: p50 {baseline['solo']['p50']:.1f} ms, "
-          f"p95 {baseline['solo']['p95']:.1f} ms")
+          f"p95 {baseline['solo']['p95']:.1f} ms; server CPU {baseline['cpu_ms']:.2f} ms/request")
     rows = []
     with common.server(env, data, workers=args.workers) as (base, pid):
         urls = {k: v for k, v in discover(base, community, urllib.request.build_opener()).items() if not args.only or k in args.only}
         cookie = login_cookie(base, phone)
         for name, url in urls.items():
             for who, header in (("anonymous", None), ("logged in", f"Cookie: {cookie}")):
+                before = common.cpu_seconds(pid.pid)
                 result = common.wrk(base + url, args.seconds, args.connections, header=header)
+                result["cpu_ms"] = (common.cpu_seconds(pid.pid) - before) / max(result["requests"], 1) * 1000
                 result["solo"] = common.wrk(base + url, SOLO_SECONDS, 1, threads=1, header=header)
                 rows.append({"page": name, "who": who, "url": url, **result})
                 print(f"{name:20} {who:10} {result['rps']:7.0f} req/s  ratio {result['rps'] / baseline['rps']:.2f}  "
                       f"p50 {result['p50']:6.1f}  p95 {result['p95']:6.1f}  p99 {result['p99']:6.1f} ms  "
                       f"alone p50 {result['solo']['p50']:5.1f}  p95 {result['solo']['p95']:5.1f} ms  "
+                      f"CPU {result['cpu_ms']:.2f} ms/request ({result['cpu_ms'] / baseline['cpu_ms']:.1f}× the baseline's)  "
                       f"non-2xx {result['non2xx']}  socket errors {result['socket_errors']}  ({url})")
         rss = common.rss_mb(pid.pid)
         print(f"server RSS after the run: {rss:.0f} MB")
