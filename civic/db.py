@@ -6,6 +6,7 @@ import fcntl
 import os
 import threading
 import time
+import weakref
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -128,6 +129,7 @@ class WriteLock:
         try:
             if self.fd is None:
                 self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                weakref.finalize(self, os.close, self.fd)  # closed with its engine (tests make thousands)
             self.held = self._flock()
         except BaseException:
             self.threads.release()

@@ -76,3 +76,24 @@ def test_in_memory_databases_have_no_file_lock():
     lock.acquire()
     assert lock.path is None and not lock.held
     lock.release()
+
+
+def test_the_lock_file_is_closed_with_its_engine(tmp_path):
+    import gc
+
+    path = str(tmp_path / "civic.db")
+    lock = WriteLock(path)
+    lock.acquire()
+    lock.release()
+    fd = lock.fd
+
+    def points_at_the_lock_file() -> bool:
+        try:
+            return os.readlink(f"/proc/self/fd/{fd}") == path + "-writelock"
+        except OSError:
+            return False
+
+    assert points_at_the_lock_file()
+    del lock
+    gc.collect()
+    assert not points_at_the_lock_file()  # (the number may be reused, but not for this file)
