@@ -28,6 +28,7 @@ def db(request: Request) -> Session:
             # The write generations, before any data of the page: cached fragments are keyed by them (a
             # fragment rendered from later data is only ever newer than its key; see civic.templating.cached).
             request.state.generations = dict(session.connection().exec_driver_sql(GENERATIONS_SQL).all())
+            session.info["civic_generations"] = request.state.generations  # services may key caches by them
     return session
 
 

@@ -42,14 +42,24 @@ def rules_of(version: RuleVersion) -> Rules:
 
 
 def current_rules(db: Session, district_id: int | None = None) -> Rules:
-    """The newest version of the district's profile (the first profile when no district is given)."""
+    """The newest version of the district's profile (the first profile when no district is given).
+
+    On a page's read session (civic.web.db puts the write generations it read first in `db.info`), the answer
+    is kept per engine while the "core" generation holds: any committed write to the rules tables bumps it."""
+    core = (db.info.get("civic_generations") or {}).get("core")
+    kept = _CURRENT.setdefault(db.get_bind(), {}) if core is not None else None
+    if kept is not None and kept.get(district_id, (None,))[0] == core:
+        found = kept[district_id][1]
+        return Rules(found.version_id, found.legal_regime, dict(found.values))
     query = select(RuleVersion.id).join(RuleProfile, RuleProfile.id == RuleVersion.profile_id)
     if district_id is not None:
         query = query.where(RuleProfile.district_id == district_id)
     version_id = db.execute(query.order_by(RuleProfile.id, RuleVersion.version.desc()).limit(1)).scalar_one_or_none()
-    if version_id is None:
-        return Rules(None, "2025", defaults())
-    return rules_by_version(db, version_id)
+    found = Rules(None, "2025", defaults()) if version_id is None else rules_by_version(db, version_id)
+    if kept is not None:
+        kept[district_id] = (core, found)
+        found = Rules(found.version_id, found.legal_regime, dict(found.values))
+    return found
 
 
 def rules_by_version(db: Session, version_id: int | None) -> Rules:
@@ -67,6 +77,7 @@ def rules_by_version(db: Session, version_id: int | None) -> Rules:
 
 
 _VERSIONS: "weakref.WeakKeyDictionary[object, dict[int, Rules]]" = weakref.WeakKeyDictionary()
+_CURRENT: "weakref.WeakKeyDictionary[object, dict[int | None, tuple[int, Rules]]]" = weakref.WeakKeyDictionary()
 
 
 def ensure_profile(db: Session, name: str, region: str, district_id: int | None, regime: str = "2025") -> RuleProfile:

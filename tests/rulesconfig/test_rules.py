@@ -100,3 +100,37 @@ def test_versions_are_read_once_and_a_new_version_is_current_at_once(db):
     assert current_rules(db).version_id == second.id != first.version_id
     assert current_rules(db)[key] == values[key]
     assert rules_by_version(db, first.version_id)[key] == values[key] - 1
+
+
+def test_a_pages_current_rules_are_kept_while_the_core_generation_holds(engine):
+    """A page's read session carries the generations it read first (civic.web.db): current_rules is kept per
+    engine under the "core" generation, and a new version (a committed write: core bumped) is seen next time."""
+    from civic.db import make_sessionmaker
+    from civic.rulesconfig.services import current_rules, ensure_profile, save_version
+    from civic.security import load_actor
+    from civic.web import GENERATIONS_SQL
+    from tests.helpers import make_user
+
+    writes, reads = make_sessionmaker(engine, write=True), make_sessionmaker(engine)
+    with writes() as db:
+        admin_id = make_user(db, roles=[("admin", None)]).id
+        profile_id = ensure_profile(db, "测试规则", "", None).id
+        db.commit()
+
+    def page_rules():
+        with reads() as db:
+            db.info["civic_generations"] = dict(db.connection().exec_driver_sql(GENERATIONS_SQL).all())
+            return current_rules(db)
+
+    first = page_rules()
+    first.values.clear()  # a caller's copy
+    assert page_rules().values and page_rules().version_id == first.version_id
+    with writes() as db:
+        from civic.rulesconfig.models import RuleProfile
+
+        values = dict(page_rules().values)
+        key = next(k for k, v in values.items() if isinstance(v, int) and not isinstance(v, bool) and k.endswith("_days"))
+        values[key] += 1
+        second = save_version(db, load_actor(db, admin_id), db.get(RuleProfile, profile_id), values, first.legal_regime, "one more day")
+    now = page_rules()
+    assert now.version_id == second.id != first.version_id and now[key] == values[key]
