@@ -82,9 +82,11 @@ def test_the_http_page_costs_the_same_for_a_small_and_a_big_thread(app):
     with sessions() as db:
         world = build_world(db, residents=6)
         small, big, _me = two_topics(db, world)
+        warm = services.propose_topic(db, world.residents[2], world.home, title="另一个议题", body="先打开它。")
         resident = world.users.people[2]
     client = Client(app).login_as(resident)
     client.get("/")  # the signed-in actor is loaded once, then kept (civic.security.ActorCache)
+    client.get(f"/consultations/{warm.id}")  # so are the community's current rules (rulesconfig.services.current_rules)
     pages = ("/consultations/{id}", "/consultations/{id}/comments?sort=newest&page=3", "/consultations/{id}/comments?sort=best&page=2&fragment=more")
     counts = {}
     for size, topic in (("small", small), ("big", big)):
