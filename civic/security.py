@@ -13,7 +13,7 @@ from functools import cache
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from passlib.context import CryptContext
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, configure_mappers, selectinload
+from sqlalchemy.orm import Session, configure_mappers
 from starlette.requests import Request
 
 from civic.accounts.models import RoleAssignment, User

@@ -42,15 +42,13 @@ def write_casts(db: Session, casts: list[Cast]) -> None:
     The batch is written with one statement per table (executemany) after one look at the roll marks;
     should a race with another process still hit the marks' primary key, it falls back to one savepoint
     per cast, so only the second ballot of a voter fails."""
-    from civic.elections.models import RollMark
-
     state = lock_round(db, casts[0].round_id)
     if state["status"] != "open":
         for cast in casts:
             cast.outcome = "closed"
         return
     wanted = {cast.roll_entry_id for cast in casts}
-    voted = set(db.connection().execute(_STATEMENTS.voted(), {"round_id": casts[0].round_id, "entries": list(wanted)}).scalars())
+    voted = set(db.connection().execute(_voted_statement(), {"round_id": casts[0].round_id, "entries": list(wanted)}).scalars())
     fresh = []
     for cast in casts:
         if cast.roll_entry_id in voted:
@@ -77,7 +75,7 @@ def insert_batch(db: Session, state: dict, casts: list[Cast], shuffle=None) -> N
     """Marks, ballots and chain entries of `casts`; `state` (from lock_round) advances only on success.
     `shuffle` orders the ballots (a seeded one for the scale demo; by default the system's randomness)."""
     from civic.elections import board
-    from civic.elections.models import Ballot, BoardEntry, Round, RollMark
+    from civic.elections.models import Ballot, BoardEntry, RollMark
     from civic.secrecy import random_id
 
     round_id, head, seq = state["id"], state["head"], state["entries"]
@@ -97,7 +95,7 @@ def insert_batch(db: Session, state: dict, casts: list[Cast], shuffle=None) -> N
     conn.execute(insert(RollMark.__table__), marks)
     conn.execute(insert(Ballot.__table__), ballots)
     conn.execute(insert(BoardEntry.__table__), entries)
-    conn.execute(_STATEMENTS.advance(), {"round_id": round_id, "new_head": head, "new_entries": seq})
+    conn.execute(_advance_statement(), {"round_id": round_id, "new_head": head, "new_entries": seq})
     state["head"], state["entries"] = head, seq
     for cast in casts:
         cast.outcome = "ok"
@@ -105,38 +103,35 @@ def insert_batch(db: Session, state: dict, casts: list[Cast], shuffle=None) -> N
 
 def lock_round(db: Session, round_id: int) -> dict:
     """The round's status and chain head, locked (a row lock on PostgreSQL, the write lock on SQLite)."""
-    row = db.connection().execute(_STATEMENTS.lock(), {"round_id": round_id}).one()
+    row = db.connection().execute(_lock_statement(), {"round_id": round_id}).one()
     return dict(row._mapping)
 
 
-class _Statements:
-    """The writer's statements, built once on the tables (plain Core); parameters are bound per batch."""
+# The writer's statements, built once on the tables (plain Core); parameters are bound per batch. Built on
+# first use: the models import this module.
+@cache
+def _lock_statement():
+    from civic.elections.models import Round
 
-    @cache
-    def lock(self):
-        from civic.elections.models import Round
-
-        rounds = Round.__table__
-        return select(rounds.c.id, rounds.c.status, rounds.c.head, rounds.c.entries).where(rounds.c.id == bindparam("round_id")).with_for_update()
-
-    @cache
-    def voted(self):
-        from civic.elections.models import RollMark
-
-        marks = RollMark.__table__
-        return select(marks.c.roll_entry_id).where(marks.c.round_id == bindparam("round_id"),
-                                                   marks.c.roll_entry_id.in_(bindparam("entries", expanding=True)))
-
-    @cache
-    def advance(self):
-        from civic.elections.models import Round
-
-        rounds = Round.__table__
-        return (update(rounds).where(rounds.c.id == bindparam("round_id"))
-                .values(head=bindparam("new_head"), entries=bindparam("new_entries")))
+    rounds = Round.__table__
+    return select(rounds.c.id, rounds.c.status, rounds.c.head, rounds.c.entries).where(rounds.c.id == bindparam("round_id")).with_for_update()
 
 
-_STATEMENTS = _Statements()
+@cache
+def _voted_statement():
+    from civic.elections.models import RollMark
+
+    marks = RollMark.__table__
+    return select(marks.c.roll_entry_id).where(marks.c.round_id == bindparam("round_id"),
+                                               marks.c.roll_entry_id.in_(bindparam("entries", expanding=True)))
+
+
+@cache
+def _advance_statement():
+    from civic.elections.models import Round
+
+    rounds = Round.__table__
+    return update(rounds).where(rounds.c.id == bindparam("round_id")).values(head=bindparam("new_head"), entries=bindparam("new_entries"))
 
 
 class CastQueue:

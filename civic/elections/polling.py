@@ -25,7 +25,7 @@ from civic.elections.setup import advance, board_rules, config_of, require_statu
 from civic.errors import Conflict, Forbidden, Invalid, NotFound
 from civic.i18n import _
 from civic.registry.models import Community
-from civic.secrecy import coarse_day, random_id, tracking_code
+from civic.secrecy import coarse_day, tracking_code
 from civic.security import Actor, ensure_permission
 
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 from collections import Counter
+from functools import cache
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session

@@ -28,6 +28,10 @@ class Rules:
     def __getitem__(self, key: str):
         return self.values[key]
 
+    def copy(self) -> "Rules":
+        """With its own values: a caller may change them without touching a kept version."""
+        return Rules(self.version_id, self.legal_regime, dict(self.values))
+
 
 def current_version(db: Session, profile: RuleProfile) -> RuleVersion:
     return db.execute(
@@ -47,25 +51,28 @@ def current_rules(db: Session, district_id: int | None = None) -> Rules:
     On a page's read session (civic.web.db puts the write generations it read first in `db.info`), the answer
     is kept per engine while the "core" generation holds: any committed write to the rules tables bumps it."""
     core = (db.info.get("civic_generations") or {}).get("core")
-    kept = _CURRENT.setdefault(db.get_bind(), {}) if core is not None else None
-    if kept is not None and kept.get(district_id, (None,))[0] == core:
-        found = kept[district_id][1]
-        return Rules(found.version_id, found.legal_regime, dict(found.values))
-    query = select(RuleVersion.id).join(RuleProfile, RuleProfile.id == RuleVersion.profile_id)
-    if district_id is not None:
-        query = query.where(RuleProfile.district_id == district_id)
-    version_id = db.execute(query.order_by(RuleProfile.id, RuleVersion.version.desc()).limit(1)).scalar_one_or_none()
-    found = Rules(None, "2025", defaults()) if version_id is None else rules_by_version(db, version_id)
-    if kept is not None:
-        kept[district_id] = (core, found)
-        found = Rules(found.version_id, found.legal_regime, dict(found.values))
-    return found
+    kept = _CURRENT.setdefault(db.get_bind(), {}) if core is not None else {}
+    generation, found = kept.get(district_id, (None, None))
+    if found is None or generation != core:
+        query = select(RuleVersion.id).join(RuleProfile, RuleProfile.id == RuleVersion.profile_id)
+        if district_id is not None:
+            query = query.where(RuleProfile.district_id == district_id)
+        version_id = db.execute(query.order_by(RuleProfile.id, RuleVersion.version.desc()).limit(1)).scalar_one_or_none()
+        found = Rules(None, "2025", defaults()) if version_id is None else _version(db, version_id)
+        if core is not None:
+            kept[district_id] = (core, found)
+    return found.copy()
 
 
 def rules_by_version(db: Session, version_id: int | None) -> Rules:
     if version_id is None:
         return Rules(None, "2025", defaults())
-    # A version is never changed once written (a change is a new version): kept per engine, read once.
+    return _version(db, version_id).copy()
+
+
+def _version(db: Session, version_id: int) -> Rules:
+    """A version is never changed once written (a change is a new version): kept per engine, read once.
+    The kept object is shared: callers get copies."""
     kept = _VERSIONS.setdefault(db.get_bind(), {})
     found = kept.get(version_id)
     if found is None:
@@ -73,7 +80,7 @@ def rules_by_version(db: Session, version_id: int | None) -> Rules:
         if version is None:
             raise NotFound(_("No such rules version."))
         found = kept[version_id] = rules_of(version)
-    return Rules(found.version_id, found.legal_regime, dict(found.values))
+    return found
 
 
 _VERSIONS: "weakref.WeakKeyDictionary[object, dict[int, Rules]]" = weakref.WeakKeyDictionary()
