@@ -235,6 +235,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.templates = make_environment(settings)
     app.state.sessions = SessionCookies(settings.secret_key, settings.session_hours)
     app.state.actors = ActorCache()
+    from civic.snapshots import Snapshots
+
+    app.state.snapshots = Snapshots(settings.page_cache_seconds)
     from civic.notify import UnreadCounts
 
     app.state.unread = UnreadCounts()

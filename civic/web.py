@@ -27,12 +27,24 @@ def db(request: Request) -> Session:
         if not writes and request.method in ("GET", "HEAD") and request.app.state.templates.fragments.seconds:
             # The write generations, before any data of the page: cached fragments are keyed by them (a
             # fragment rendered from later data is only ever newer than its key; see civic.templating.cached).
-            request.state.generations = dict(session.connection().exec_driver_sql(GENERATIONS_SQL).all())
+            request.state.generations = _read_generations(session)
             session.info["civic_generations"] = request.state.generations  # services may key caches by them
+            session.info["civic_snapshots"] = factories.snapshots  # a GET page's session: see civic.snapshots
     return session
 
 
-GENERATIONS_SQL = "SELECT scope, counter FROM core_generation"  # plain SQL: the ORM's execute cost more than the query
+GENERATIONS_SQL = "SELECT scope, counter FROM core_generation"
+
+
+def _read_generations(session: Session) -> dict[str, int]:
+    """On the driver's own cursor, in the session's transaction: SQLAlchemy's statement machinery (events, a
+    result object) cost more than the query, on every signed-in page."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(GENERATIONS_SQL)
+        return dict(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def actor(request: Request) -> Actor:

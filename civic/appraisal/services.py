@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from civic import audit, uploads
+from civic import audit, snapshots, uploads
 from civic.accounts.models import RoleAssignment, User
 from civic.appraisal import rules
 from civic.appraisal.models import (
@@ -26,6 +26,7 @@ from civic.errors import Conflict as ConflictError
 from civic.errors import Forbidden, Invalid, NotFound
 from civic.i18n import _
 from civic.notify import notify
+from civic.registry import queries as registry_queries
 from civic.registry.models import Community, Resident, StreetOffice
 from civic.rulesconfig.services import Rules, current_rules
 from civic.secrecy import coarse_day, random_id
@@ -40,6 +41,8 @@ def today() -> dt.date:
 
 
 def community_of(db: Session, campaign: Campaign) -> Community:
+    if snapshots.active(db):
+        return registry_queries.community_by_id(db, campaign.community_id)
     return db.get(Community, campaign.community_id)
 
 

@@ -8,12 +8,14 @@ from functools import cache
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from civic import snapshots
 from civic.elections import messages, rules
 from civic.elections.models import (Ballot, BoardEntry, Box, Candidate, Election, Nomination, Objection, PaperDraft, Proxy,
                                     RollEntry, RollMark, Round, Section, Signature)
 from civic.elections.setup import SCHEDULE_FIELDS, STEP_OF, config_of
 from civic.errors import NotFound
 from civic.i18n import _
+from civic.registry import queries as registry_queries
 from civic.registry.models import Community, Resident
 from civic.registry.rules import normalise_id
 
@@ -22,6 +24,11 @@ ROLL_PAGE = 50
 
 
 def election_by_public_id(db: Session, public_id: str) -> tuple[Election, Community]:
+    if snapshots.active(db):
+        election = snapshots.kept(db, "election", (public_id,), ("core", "elections"), lambda s: _election_snapshot(s, public_id))
+        if election is None:
+            raise NotFound(_("No such election."))
+        return election, registry_queries.community_by_id(db, election.community_id)
     row = db.execute(_election_statement(), {"public_id": public_id}).first()
     if row is None:
         raise NotFound(_("No such election."))
@@ -33,6 +40,16 @@ def _election_statement():
     """Built once: every election page and form loads its election this way (parameters bound per call)."""
     return (select(Election, Community).join(Community, Community.id == Election.community_id)
             .where(Election.public_id == bindparam("public_id")))
+
+
+def _election_snapshot(db: Session, public_id: str) -> Election | None:
+    row = db.connection().execute(_election_snapshot_statement(), {"public_id": public_id}).first()
+    return snapshots.detached(Election, row) if row is not None else None
+
+
+@cache
+def _election_snapshot_statement():
+    return snapshots.select_of(Election).where(Election.public_id == bindparam("public_id"))
 
 
 def elections_of(db: Session, community: Community) -> list[Election]:
@@ -143,13 +160,14 @@ def objections(db: Session, election: Election) -> list[dict]:
 def my_objections(db: Session, election: Election, user_id: int | None) -> list[Objection]:
     if user_id is None:
         return []
-    return list(db.execute(_my_objections_statement(), {"election_id": election.id, "user_id": user_id}).scalars())
+    rows = db.connection().execute(_my_objections_statement(), {"election_id": election.id, "user_id": user_id})
+    return [snapshots.detached(Objection, row) for row in rows]  # shown, never changed: the ORM's loading cost more than the query
 
 
 @cache
 def _my_objections_statement():
     """Built once: asked on every signed-in election page."""
-    return (select(Objection).where(Objection.election_id == bindparam("election_id"), Objection.filed_by == bindparam("user_id"))
+    return (snapshots.select_of(Objection).where(Objection.election_id == bindparam("election_id"), Objection.filed_by == bindparam("user_id"))
             .order_by(Objection.id))
 
 

@@ -1,9 +1,12 @@
 """Read side of the registry, with explicit loads (relationships are lazy="raise")."""
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from functools import cache
+
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from civic import snapshots
 from civic.registry.models import Community, Grid, Household, Resident, ResidentGroup, StreetOffice
 from civic.registry.rules import normalise_id
 
@@ -17,11 +20,32 @@ def communities_overview(db: Session) -> list[dict]:
 
 
 def community_by_code(db: Session, code: str) -> Community | None:
+    if snapshots.active(db):
+        return snapshots.kept(db, "community", ("code", code), ("core",), lambda s: _community_snapshot(s, "code", code))
     return db.execute(select(Community).options(joinedload(Community.street)).where(Community.code == code)).scalar_one_or_none()
 
 
 def community_by_id(db: Session, community_id: int) -> Community | None:
+    if snapshots.active(db):
+        return snapshots.kept(db, "community", ("id", community_id), ("core",), lambda s: _community_snapshot(s, "id", community_id))
     return db.execute(select(Community).options(joinedload(Community.street)).where(Community.id == community_id)).scalar_one_or_none()
+
+
+def _community_snapshot(db: Session, column: str, value) -> Community | None:
+    """A GET page's community with its street office, kept per process (see civic.snapshots)."""
+    row = db.connection().execute(_community_statement(column), {"value": value}).first()
+    if row is None:
+        return None
+    community = snapshots.detached(Community, row)
+    community.__dict__["street"] = snapshots.detached(StreetOffice, row, snapshots.width(Community))
+    return community
+
+
+@cache
+def _community_statement(column: str):
+    table = Community.__table__
+    return (snapshots.select_of(Community, StreetOffice).join_from(table, StreetOffice.__table__, StreetOffice.id == Community.street_id)
+            .where(table.c[column] == bindparam("value")))
 
 
 def community_stats(db: Session, community: Community) -> dict:

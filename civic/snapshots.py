@@ -1,0 +1,95 @@
+"""Rows that nearly every page reads (a community, an election, an appraisal), kept per process for GET pages.
+
+A snapshot is a model instance in no session, loaded with a statement built once, and shared by every reader
+of the page while the write generations of its scopes hold (read when the page's session opened, before any
+data: see `civic.web.db` and `civic.pagecache`) and for at most `seconds`. So a change shows on the next
+request, in every worker. Pages only read snapshots: they have no session to lazy-load from (relationships are
+`lazy="raise"` anyway) and a write path never sees one, because only a GET page's read session carries the
+store (`session.info["civic_snapshots"]`); without it, the same loader runs for that request alone.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from functools import cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, configure_mappers
+
+from civic.pagecache import Bounded
+
+_MISSING = object()
+
+
+class Snapshots:
+    def __init__(self, seconds: int, max_entries: int = 20000, max_bytes: int = 32 << 20):
+        self.seconds = seconds
+        self.entries = Bounded(max_entries, max_bytes)
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple):
+        with self.lock:
+            kept = self.entries.get(key)
+        if kept is None or time.monotonic() - kept[0] >= self.seconds:
+            self.misses += 1
+            return _MISSING
+        self.hits += 1
+        return kept[1]
+
+    def put(self, key: tuple, value) -> None:
+        with self.lock:
+            self.entries.put(key, (time.monotonic(), value), 2048)
+
+
+def kept(session: Session, name: str, args: tuple, scopes: tuple[str, ...], load):
+    """`load(session)` once per process while `scopes` hold, on a GET page; otherwise simply `load(session)`.
+    What it returns must be snapshots (see `detached`) or plain values, and may be None (not found)."""
+    store = session.info.get("civic_snapshots")
+    generations = session.info.get("civic_generations")
+    if store is None or generations is None:
+        return load(session)
+    key = (name, args, tuple(generations.get(s, 0) for s in scopes))
+    value = store.get(key)
+    if value is _MISSING:
+        value = load(session)
+        store.put(key, value)
+    return value
+
+
+def detached(model, row, offset: int = 0):
+    """An instance of `model` from the columns of `row` starting at `offset` (in `columns(model)` order),
+    filled as the ORM's loader fills one (the constructor fires an attribute event per column)."""
+    keys = _keys(model)
+    instance = model.__mapper__.class_manager.new_instance()
+    instance.__dict__.update(zip(keys, row[offset:offset + len(keys)]))
+    return instance
+
+
+def columns(model) -> list:
+    """The mapped columns of `model`, in the order `detached` reads them."""
+    return [prop.columns[0] for prop in _props(model)]
+
+
+def select_of(*models):
+    return select(*(c for model in models for c in columns(model)))
+
+
+def width(model) -> int:
+    return len(_keys(model))
+
+
+@cache
+def _props(model) -> tuple:
+    configure_mappers()  # instances are filled through the mapped attributes, which configuration completes
+    return tuple(model.__mapper__.column_attrs)
+
+
+@cache
+def _keys(model) -> tuple[str, ...]:
+    return tuple(prop.key for prop in _props(model))
+
+
+def active(session: Session) -> bool:
+    """Whether this is a GET page's read session (the only kind that is handed snapshots)."""
+    return "civic_snapshots" in session.info

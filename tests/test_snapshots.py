@@ -1,0 +1,101 @@
+"""Snapshots (civic.snapshots): a GET page's community, election or appraisal is read once per process while
+nothing it shows is written, a write shows on the very next request, and write sessions never see one.
+SQLite and PostgreSQL."""
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from civic import snapshots
+from civic.db import make_sessionmaker
+from civic.registry import queries as registry
+from civic.registry.models import Community
+from tests.conftest import make_settings
+from tests.helpers import Client, make_community, make_resident, make_user
+
+
+@contextmanager
+def reads_of(engine, table: str):
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and f"FROM {table}" in statement.replace('"', ""):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def make_app(url, tmp_path, **settings):
+    from civic.app import create_app
+
+    return create_app(make_settings(url, tmp_path, **settings))
+
+
+def test_a_pages_community_is_read_once_and_a_rename_shows_at_once(database_url, tmp_path):
+    app = make_app(database_url, tmp_path)
+    sessions = make_sessionmaker(app.state.engine, write=True)
+    with sessions() as db:
+        home = make_community(db, code="home", name="安和社区")
+        reader = make_user(db, resident=make_resident(db, home, name="王芳", gender="F"))
+        db.commit()
+        home_id = home.id
+    page = "/disclosure/?community=home"
+    with Client(app).login_as(reader) as client:
+        assert "安和社区" in client.get(page).text
+        with reads_of(app.state.engine, "registry_community") as reads:
+            for _ in range(3):
+                assert "安和社区" in client.get(page).text
+        assert reads == []
+        with sessions() as db:
+            db.get(Community, home_id).name = "康宁社区"
+            db.commit()
+        with reads_of(app.state.engine, "registry_community") as reads:
+            text = client.get(page).text
+        assert "康宁社区" in text and "安和社区" not in text
+        assert len(reads) == 1
+        assert client.get("/disclosure/?community=nowhere").status_code == 404
+
+
+def test_snapshots_go_to_get_pages_only_and_are_kept_per_generation(database_url, tmp_path):
+    """A write session (every POST) gets instances of its own session, which it may change and commit."""
+    app = make_app(database_url, tmp_path)
+    with make_sessionmaker(app.state.engine, write=True)() as db:
+        home = make_community(db, code="home")
+        db.commit()
+        assert not snapshots.active(db)
+        assert registry.community_by_code(db, "home") in db
+
+    store = snapshots.Snapshots(30)
+    with make_sessionmaker(app.state.engine)() as db:
+        db.info.update(civic_snapshots=store, civic_generations={"core": 7})
+        first = registry.community_by_code(db, "home")
+        assert first not in db and first.street.name == "测试街道"
+        assert registry.community_by_id(db, home.id).code == "home"
+        assert registry.community_by_code(db, "home") is first  # kept
+        assert registry.community_by_code(db, "nowhere") is None
+        db.info["civic_generations"] = {"core": 8}  # a write anywhere in the core
+        assert registry.community_by_code(db, "home") is not first
+    assert store.hits == 1
+
+
+def test_a_snapshot_is_kept_for_at_most_the_page_cache_seconds(sqlite_url, tmp_path, monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(snapshots.time, "monotonic", lambda: now[0])
+    store = snapshots.Snapshots(30)
+    loads = []
+
+    def load(_session):
+        loads.append(1)
+        return len(loads)
+
+    class Session:
+        info = {"civic_snapshots": store, "civic_generations": {"core": 1}}
+
+    assert snapshots.kept(Session, "n", (), ("core",), load) == 1
+    now[0] += 29
+    assert snapshots.kept(Session, "n", (), ("core",), load) == 1
+    now[0] += 2
+    assert snapshots.kept(Session, "n", (), ("core",), load) == 2
