@@ -93,3 +93,11 @@ def _keys(model) -> tuple[str, ...]:
 def active(session: Session) -> bool:
     """Whether this is a GET page's read session (the only kind that is handed snapshots)."""
     return "civic_snapshots" in session.info
+
+
+def execute(session: Session, statement, params: dict):
+    """A Core statement: on a GET page's read session straight on its connection (nothing is ever pending there,
+    so the session's autoflush and ORM bookkeeping are skipped), elsewhere through the session."""
+    if active(session):
+        return session.connection().execute(statement, params)
+    return session.execute(statement, params)

@@ -7,11 +7,13 @@ from functools import cache, cached_property
 from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
+from civic import snapshots
 from civic.consultations import rules
 from civic.consultations.models import (
     AgendaItem, Alias, Attachment, Comment, CommentReport, CommentVersion, CommentVote, Consultation, FormalItem,
     FormalMeeting, Opinion, ProgressUpdate, Signup, Speaker, Support,
 )
+from civic.registry import queries as registry_queries
 from civic.registry.models import Community
 
 ROOTS_PER_PAGE = 20
@@ -69,6 +71,8 @@ class Detail:
 
     @cached_property
     def community(self) -> Community:
+        if snapshots.active(self._db):  # a GET page: the community kept per process (see civic.snapshots)
+            return registry_queries.community_by_id(self._db, self.consultation.community_id)
         return self._db.execute(_community_statement(), {"community_id": self.consultation.community_id}).scalar_one()
 
     @cached_property
@@ -112,7 +116,9 @@ class Detail:
             return None
         if "signups" in self.__dict__:
             return next((s for s in self.signups if s.user_id == self._user_id), None)
-        return self._db.execute(_my_signup_statement(), {"consultation_id": self.consultation.id, "user_id": self._user_id}).scalar_one_or_none()
+        # Shown, never changed through this object: loaded as a snapshot (the ORM's loading cost more than the query).
+        row = snapshots.execute(self._db, _my_signup_statement(), {"consultation_id": self.consultation.id, "user_id": self._user_id}).first()
+        return snapshots.detached(Signup, row) if row is not None else None
 
     @cached_property
     def my_support(self) -> bool:
@@ -227,7 +233,11 @@ def _tree(roots: list[Comment], replies: list[Comment]) -> list[Node]:
 def my_votes(db: Session, user_id: int | None, ids: list[int]) -> set[int]:
     if not user_id or not ids:
         return set()
-    return set(db.execute(_my_votes_statement(), {"user_id": user_id, "ids": list(ids)}).scalars())
+    # The reader's votes between the page's first and last comment, on the (user, comment) index: one fixed
+    # statement (an expanding IN is rendered again for every call), then only the page's own.
+    rows = snapshots.execute(db, _my_votes_statement(), {"user_id": user_id, "low": min(ids), "high": max(ids)})
+    wanted = set(ids)
+    return {comment_id for (comment_id,) in rows if comment_id in wanted}
 
 
 # Asked on every signed-in consultation page: built once, parameters bound per call (building a statement
@@ -239,14 +249,14 @@ def _community_statement():
 
 @cache
 def _my_signup_statement():
-    return (select(Signup).where(Signup.consultation_id == bindparam("consultation_id"), Signup.user_id == bindparam("user_id"))
+    return (snapshots.select_of(Signup).where(Signup.consultation_id == bindparam("consultation_id"), Signup.user_id == bindparam("user_id"))
             .order_by(Signup.id).limit(1))
 
 
 @cache
 def _my_votes_statement():
     return select(CommentVote.comment_id).where(CommentVote.user_id == bindparam("user_id"),
-                                                CommentVote.comment_id.in_(bindparam("ids", expanding=True)))
+                                                CommentVote.comment_id.between(bindparam("low"), bindparam("high")))
 
 
 def subtree(db: Session, comment: Comment, user_id: int | None, limit: int = 500) -> tuple[Node, set[int]]:
@@ -264,8 +274,12 @@ def versions(db: Session, comment: Comment) -> list[CommentVersion]:
 def alias_of(db: Session, user_id: int | None) -> str | None:
     if not user_id:
         return None
-    alias = db.get(Alias, user_id)
-    return alias.alias if alias else None
+    return snapshots.execute(db, _alias_statement(), {"user_id": user_id}).scalar()
+
+
+@cache
+def _alias_statement():
+    return select(Alias.alias).where(Alias.user_id == bindparam("user_id"))
 
 
 def moderation_queue(db: Session, community: Community) -> list[tuple[Comment, Consultation, list[CommentReport]]]:

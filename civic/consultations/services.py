@@ -9,7 +9,7 @@ from functools import cache
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from civic import audit
+from civic import audit, snapshots
 from civic.accounts.models import RoleAssignment, User
 from civic.consultations import rules
 from civic.consultations.models import (
@@ -34,8 +34,11 @@ def local_today() -> dt.date:
 
 # -- lookups ----------------------------------------------------------------------------------------
 def get_consultation(db: Session, consultation_id: int, *, for_update: bool = False) -> Consultation:
-    query = _consultation_statement(for_update)
-    consultation = db.execute(query, {"consultation_id": consultation_id}).scalar_one_or_none()
+    if snapshots.active(db) and not for_update:  # a GET page: kept per process (see civic.snapshots)
+        consultation = snapshots.kept(db, "consultation", (consultation_id,), ("core", "consultations"),
+                                      lambda s: _consultation_snapshot(s, consultation_id))
+    else:
+        consultation = db.execute(_consultation_statement(for_update), {"consultation_id": consultation_id}).scalar_one_or_none()
     if consultation is None:
         raise NotFound(_("No such consultation."))
     return consultation
@@ -48,6 +51,16 @@ def _consultation_statement(for_update: bool):
     return query.with_for_update() if for_update else query
 
 
+def _consultation_snapshot(db: Session, consultation_id: int) -> Consultation | None:
+    row = db.connection().execute(_consultation_snapshot_statement(), {"consultation_id": consultation_id}).first()
+    return snapshots.detached(Consultation, row) if row is not None else None
+
+
+@cache
+def _consultation_snapshot_statement():
+    return snapshots.select_of(Consultation).where(Consultation.id == bindparam("consultation_id"))
+
+
 @cache
 def _household_statement():
     return (select(ResidentGroup.number, Household.building).select_from(Household)
@@ -55,6 +68,10 @@ def _household_statement():
 
 
 def community_of(db: Session, consultation: Consultation | FormalMeeting) -> Community:
+    if snapshots.active(db):
+        from civic.registry import queries as registry_queries
+
+        return registry_queries.community_by_id(db, consultation.community_id)
     return db.get(Community, consultation.community_id)
 
 

@@ -98,3 +98,21 @@ def test_the_http_page_costs_the_same_for_a_small_and_a_big_thread(app):
             counts[(size, page)] = len(statements)
     for page in pages:
         assert counts[("big", page)] == counts[("small", page)], counts
+
+
+def test_my_votes_are_the_readers_own_on_the_page_only(db, world):
+    from civic.consultations import comments
+
+    topic = services.propose_topic(db, world.residents[0], world.home, title="投票", body="哪些评论我点了赞。")
+    posted = [comments.post_comment(db, world.residents[1], topic, body=f"第{n}条") for n in range(5)]
+    me, other = world.residents[2], world.residents[3]
+    for comment in (posted[0], posted[2], posted[4]):
+        comments.toggle_vote(db, me, comment)
+    comments.toggle_vote(db, other, posted[1])
+    db.commit()
+    ids = [c.id for c in posted]
+    assert queries.my_votes(db, me.user.id, ids) == {ids[0], ids[2], ids[4]}
+    # The page shows the first and the last only: a vote in between is not on it.
+    assert queries.my_votes(db, me.user.id, [ids[0], ids[4]]) == {ids[0], ids[4]}
+    assert queries.my_votes(db, other.user.id, ids) == {ids[1]}
+    assert queries.my_votes(db, me.user.id, []) == set() and queries.my_votes(db, None, ids) == set()
