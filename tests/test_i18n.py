@@ -44,3 +44,21 @@ def test_each_module_speaks_its_own_words():
     finally:
         i18n._module.reset(module)
         i18n._current.reset(locale)
+
+
+def test_templates_translate_and_format_as_jinjas_newstyle_gettext():
+    """`_()` and `{% trans %}` in templates: translated, variables escaped in HTML (not in text templates),
+    and "%%" is a percent sign with or without variables."""
+    from civic import i18n
+    from civic.templating import make_environment
+    from tests.conftest import make_settings
+
+    env = make_environment(make_settings("sqlite://", ROOT))
+    html = env.from_string('{{ _("Log in") }}|{{ _("100 %%") }}|{{ _("Hi %(n)s", n="<b>") }}|{% trans n="<i>" %}Hello {{ n }}{% endtrans %}')
+    text = env.from_string('{% autoescape false %}{{ _("Hi %(n)s", n="<b>") }}{% endautoescape %}')
+    locale = i18n.set_locale("zh_CN")
+    try:
+        assert html.render() == "登录|100 %|Hi &lt;b&gt;|Hello &lt;i&gt;"
+        assert text.render() == "Hi <b>"
+    finally:
+        i18n._current.reset(locale)
