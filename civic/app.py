@@ -238,6 +238,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     from civic.snapshots import Snapshots
 
     app.state.snapshots = Snapshots(settings.page_cache_seconds)
+    import weakref
+
+    app.state.page_threads = weakref.WeakKeyDictionary()  # event loop -> its limiter (civic.web.page_threads)
     from civic.notify import UnreadCounts
 
     app.state.unread = UnreadCounts()

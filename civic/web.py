@@ -87,12 +87,15 @@ def form(request: Request) -> FormData:
     return getattr(request.state, "form", None) or FormData()
 
 
-def view(handler=None, *, writes: bool = True):
+def view(handler=None, *, writes: bool = True, export: bool = False):
     """Write views as plain functions of the request: the form is parsed first, then the handler runs
     in the thread pool, so blocking database calls never stall the event loop. `writes=False` gives a
-    POST a read-only session (for handlers whose writes go through a queue, see castqueue)."""
+    POST a read-only session (for handlers whose writes go through a queue, see castqueue). A GET runs in
+    one of the worker's few page threads (`page_threads`), unless it is an `export` (a file of a whole
+    community, a board): those may take seconds and go to the shared pool, so they never hold up pages."""
     from functools import wraps
 
+    from anyio import to_thread
     from starlette.concurrency import run_in_threadpool
 
     def decorate(function):
@@ -102,11 +105,28 @@ def view(handler=None, *, writes: bool = True):
                 await form_data(request)
             if not writes:
                 request.state.read_only = True
+            if request.method in ("GET", "HEAD") and not export:
+                return await to_thread.run_sync(_run_and_close, function, request, limiter=page_threads(request))
             return await run_in_threadpool(_run_and_close, function, request)
 
         return endpoint
 
     return decorate(handler) if handler is not None else decorate
+
+
+def page_threads(request: Request):
+    """The worker's limit on pages rendered at once (`Settings.page_thread_count`); one per event loop, as
+    anyio's limiters belong to the loop that made them (tests run several)."""
+    import asyncio
+
+    from anyio import CapacityLimiter
+
+    limiters = request.app.state.page_threads
+    loop = asyncio.get_running_loop()
+    limiter = limiters.get(loop)
+    if limiter is None:
+        limiter = limiters[loop] = CapacityLimiter(request.app.state.settings.page_thread_count)
+    return limiter
 
 
 def _run_and_close(function, request: Request):

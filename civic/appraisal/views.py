@@ -374,7 +374,7 @@ def save_plan(request: Request):
     return redirect(f"/appraisal/{campaign.id}/results/{cadre.id}#plan")
 
 
-@view
+@view(export=True)
 def export(request: Request):
     campaign, community = _campaign(request)
     queries.ensure_results_visible(db(request), actor(request), campaign, community)

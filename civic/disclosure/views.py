@@ -261,7 +261,7 @@ def _open_rows(request: Request):
     return community, queries.open_data_rows(db(request), community, queries.local_today(), year)
 
 
-@view
+@view(export=True)
 def data_json(request: Request):
     community, rows = _open_rows(request)
     for row in rows:
@@ -270,7 +270,7 @@ def data_json(request: Request):
                          "licence": "public notice of a residents' committee (居务公开)"})
 
 
-@view
+@view(export=True)
 def data_csv(request: Request):
     community, rows = _open_rows(request)
     out = io.StringIO()

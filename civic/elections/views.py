@@ -432,7 +432,7 @@ def head(request: Request):
     return JSONResponse({"count": round_.entries, "head": round_.head}, headers={"Cache-Control": "no-store"})
 
 
-@view
+@view(export=True)
 def board_json(request: Request):
     election, _community = load_election(request)
     round_ = load_round(request, election)

@@ -144,7 +144,7 @@ def import_job(request: Request):
     }, block="progress")
 
 
-@view
+@view(export=True)
 def export(request: Request):
     community = _community(request)
     content = services.export_rows(db(request), actor(request), community)

@@ -1,0 +1,61 @@
+"""A worker renders at most CIVIC_PAGE_THREADS pages (GET) at once; exports and forms (POST) are not held up
+by them (civic.web.view, civic.web.page_threads)."""
+import asyncio
+import threading
+import time
+import weakref
+
+import httpx
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from civic.settings import Settings
+from civic.web import view
+
+
+def make_app(page_threads: int):
+    running = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    def work(request):
+        with lock:
+            running["now"] += 1
+            running["most"] = max(running["most"], running["now"])
+        time.sleep(0.05)
+        with lock:
+            running["now"] -= 1
+        return PlainTextResponse("ok")
+
+    routes = [Route("/page", view(work), methods=["GET", "POST"]), Route("/export", view(export=True)(work))]
+    app = Starlette(routes=routes)
+    app.state.settings = Settings(database_url="sqlite://", data_dir=None, secret_key="x", page_threads=page_threads)
+    app.state.page_threads = weakref.WeakKeyDictionary()
+    return app, running
+
+
+async def at_once(app, method: str, path: str, n: int):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        answers = await asyncio.gather(*(client.request(method, path) for _ in range(n)))
+    assert all(a.status_code == 200 and a.text == "ok" for a in answers)
+
+
+def test_pages_run_at_most_page_threads_at_once():
+    app, running = make_app(page_threads=2)
+    asyncio.run(at_once(app, "GET", "/page", 8))
+    assert running["most"] == 2
+
+
+def test_exports_and_forms_are_not_held_up_by_the_page_threads():
+    app, running = make_app(page_threads=1)
+    asyncio.run(at_once(app, "GET", "/export", 6))
+    assert running["most"] > 1
+    running["most"] = 0
+    asyncio.run(at_once(app, "POST", "/page", 6))
+    assert running["most"] > 1
+
+
+def test_the_default_follows_the_database():
+    assert Settings(database_url="sqlite:///x.db", data_dir=None, secret_key="x").page_thread_count == 2
+    assert Settings(database_url="postgresql+psycopg://h/db", data_dir=None, secret_key="x").page_thread_count == 4
+    assert Settings.from_env({"CIVIC_PAGE_THREADS": "6", "CIVIC_SECRET_KEY": "x"}).page_thread_count == 6
