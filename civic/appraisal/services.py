@@ -27,7 +27,7 @@ from civic.errors import Forbidden, Invalid, NotFound
 from civic.i18n import _
 from civic.notify import notify
 from civic.registry import queries as registry_queries
-from civic.registry.models import Community, Resident, StreetOffice
+from civic.registry.models import Community, Resident
 from civic.rulesconfig.services import Rules, current_rules
 from civic.secrecy import coarse_day, random_id
 from civic.security import Actor, can, ensure_permission
@@ -74,8 +74,7 @@ def defaults_from_rules(ruleset: Rules) -> dict:
 
 
 def rules_for(db: Session, community: Community) -> Rules:
-    street = db.get(StreetOffice, community.street_id)
-    return current_rules(db, street.district_id if street else None)
+    return current_rules(db, registry_queries.district_id_of(db, community))
 
 
 # ---- campaign set-up -------------------------------------------------------------------------------

@@ -82,10 +82,9 @@ def rules_for(db: Session, consultation: Consultation, community: Community):
 
 
 def _district_of(db: Session, community: Community) -> int | None:
-    from civic.registry.models import StreetOffice
+    from civic.registry import queries as registry_queries
 
-    street = db.get(StreetOffice, community.street_id)
-    return street.district_id if street else None
+    return registry_queries.district_id_of(db, community)
 
 
 def _require_status(consultation: Consultation, *allowed: str) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import and_, bindparam, exists, func, insert, select, text, upda
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from civic import audit, clock
+from civic import audit, clock, snapshots
 from civic.elections import board, castqueue, messages, rules
 from civic.elections.models import Ballot, BoardEntry, Box, Candidate, Election, PaperDraft, Proxy, RollEntry, RollMark, Round, Section
 from civic.elections.roll import entry_for, roll_count
@@ -235,7 +235,7 @@ def _voter_and_proxy(db: Session, election: Election, actor: Actor) -> tuple[Rol
 def has_voted(db: Session, round_: Round, entry: RollEntry | None) -> bool:
     if entry is None:
         return False
-    return db.execute(_voted_statement(), {"round_id": round_.id, "entry_id": entry.id}).first() is not None
+    return snapshots.execute(db, _voted_statement(), {"round_id": round_.id, "entry_id": entry.id}).first() is not None
 
 
 @cache

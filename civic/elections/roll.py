@@ -7,7 +7,7 @@ from functools import cache
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from civic import audit
+from civic import audit, snapshots
 from civic.elections import rules
 from civic.elections.models import Election, Objection, RollEntry
 from civic.elections.setup import advance, config_of, require_status
@@ -101,13 +101,18 @@ def roll_count(db: Session, election: Election, *, base_only: bool = False) -> i
 def entry_for(db: Session, election: Election, resident_id: int | None) -> RollEntry | None:
     if resident_id is None:
         return None
-    return db.execute(_entry_statement(), {"election_id": election.id, "resident_id": resident_id}).scalar_one_or_none()
+    params = {"election_id": election.id, "resident_id": resident_id}
+    if snapshots.active(db):  # a page only shows it: a snapshot costs less than the ORM's loading
+        row = db.connection().execute(_entry_statement(True), params).first()
+        return snapshots.detached(RollEntry, row) if row is not None else None
+    return db.execute(_entry_statement(False), params).scalar_one_or_none()
 
 
 @cache
-def _entry_statement():
+def _entry_statement(snapshot: bool):
     """Built once: a signed-in voter's entry is read on every election page and ballot form."""
-    return select(RollEntry).where(RollEntry.election_id == bindparam("election_id"), RollEntry.resident_id == bindparam("resident_id"))
+    query = snapshots.select_of(RollEntry) if snapshot else select(RollEntry)
+    return query.where(RollEntry.election_id == bindparam("election_id"), RollEntry.resident_id == bindparam("resident_id"))
 
 
 def file_objection(db: Session, actor: Actor, election: Election, community: Community, *, kind: str, subject: Resident, reason: str) -> Objection:

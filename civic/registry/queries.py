@@ -31,6 +31,13 @@ def community_by_id(db: Session, community_id: int) -> Community | None:
     return db.execute(select(Community).options(joinedload(Community.street)).where(Community.id == community_id)).scalar_one_or_none()
 
 
+def district_id_of(db: Session, community: Community) -> int | None:
+    """The district whose rules apply to `community`: from its street office when that came with it (every
+    page's community does), else read."""
+    street = community.__dict__.get("street") or db.get(StreetOffice, community.street_id)
+    return street.district_id if street else None
+
+
 def _community_snapshot(db: Session, column: str, value) -> Community | None:
     """A GET page's community with its street office, kept per process (see civic.snapshots)."""
     row = db.connection().execute(_community_statement(column), {"value": value}).first()
