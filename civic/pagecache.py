@@ -271,7 +271,34 @@ class PageCache:
 # ---- fragments: shared parts of pages, for signed-in readers too ------------------------------------
 
 
-class Fragments:
+class Kept:
+    """Entries shared by a worker's threads, each served for at most `seconds` after it was put (and, by its
+    key, only while the write generations it was made under hold); bounded like `Bounded`."""
+
+    def __init__(self, seconds: int, max_entries: int, max_bytes: int):
+        import threading
+
+        self.seconds = seconds
+        self.entries = Bounded(max_entries, max_bytes)
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple):
+        """The value kept under `key`, or None."""
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or time.monotonic() - entry[0] >= self.seconds:
+                self.misses += 1
+                return None
+            self.hits += 1
+            return entry[1]
+
+    def put(self, key: tuple, value, size: int) -> None:
+        with self.lock:
+            self.entries.put(key, (time.monotonic(), value), size)
+
+
+class Fragments(Kept):
     """Rendered HTML of the shared parts of pages (a thread's comments, an election's candidates), for
     every reader, signed in or not. An entry is keyed by what the template names plus the locale, the text
     size, the frozen clock and the write generations of the request's scopes, read when its database
@@ -285,25 +312,11 @@ class Fragments:
 
     def __init__(self, seconds: int, max_entries: int = 5000, max_bytes: int = 64 << 20):
         import secrets
-        import threading
 
-        self.seconds = seconds
-        self.entries = Bounded(max_entries, max_bytes)
-        self.lock = threading.Lock()
+        super().__init__(seconds, max_entries, max_bytes)
         self.nonce = secrets.token_hex(8)  # markers no stored text can forge
-        self.hits = self.misses = 0
-
-    def get(self, key: tuple):
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is None or time.monotonic() - entry[0] >= self.seconds:
-                self.misses += 1
-                return None
-            self.hits += 1
-            return entry[1]
 
     def put(self, key: tuple, value) -> None:
         html, _holes, segments = value
         size = sys.getsizeof(html) + sum(sys.getsizeof(s) for s in segments if isinstance(s, str)) + 1024
-        with self.lock:
-            self.entries.put(key, (time.monotonic(), value), size)
+        super().put(key, value, size)

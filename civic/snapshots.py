@@ -9,37 +9,17 @@ store (`session.info["civic_snapshots"]`); without it, the same loader runs for 
 """
 from __future__ import annotations
 
-import threading
-import time
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, configure_mappers
 
-from civic.pagecache import Bounded
-
-_MISSING = object()
+from civic.pagecache import Kept
 
 
-class Snapshots:
+class Snapshots(Kept):
     def __init__(self, seconds: int, max_entries: int = 20000, max_bytes: int = 32 << 20):
-        self.seconds = seconds
-        self.entries = Bounded(max_entries, max_bytes)
-        self.lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get(self, key: tuple):
-        with self.lock:
-            kept = self.entries.get(key)
-        if kept is None or time.monotonic() - kept[0] >= self.seconds:
-            self.misses += 1
-            return _MISSING
-        self.hits += 1
-        return kept[1]
-
-    def put(self, key: tuple, value) -> None:
-        with self.lock:
-            self.entries.put(key, (time.monotonic(), value), 2048)
+        super().__init__(seconds, max_entries, max_bytes)
 
 
 def kept(session: Session, name: str, args: tuple, scopes: tuple[str, ...], load):
@@ -50,11 +30,22 @@ def kept(session: Session, name: str, args: tuple, scopes: tuple[str, ...], load
     if store is None or generations is None:
         return load(session)
     key = (name, args, tuple(generations.get(s, 0) for s in scopes))
-    value = store.get(key)
-    if value is _MISSING:
-        value = load(session)
-        store.put(key, value)
-    return value
+    found = store.get(key)
+    if found is None:
+        found = (load(session),)  # boxed: "not found" is kept too
+        store.put(key, found, 2048)
+    return found[0]
+
+
+def one(session: Session, model, column: str, value):
+    """The row of `model` whose `column` is `value` (a unique column), as a snapshot; None if there is none."""
+    row = session.connection().execute(_one_statement(model, column), {"value": value}).first()
+    return detached(model, row) if row is not None else None
+
+
+@cache
+def _one_statement(model, column: str):
+    return select_of(model).where(model.__table__.c[column] == bindparam("value"))
 
 
 def detached(model, row, offset: int = 0):

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from contextlib import contextmanager
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
@@ -97,3 +99,19 @@ class Client(TestClient):
         data = dict(data or {})
         payload = {"csrftoken": self.csrf(), **data}
         return self.post(url, data=payload, files=files, **kwargs)
+
+
+@contextmanager
+def counted(engine):
+    """The SELECT statements `engine` runs inside the block (not BEGIN / SAVEPOINT bookkeeping)."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

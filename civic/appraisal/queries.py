@@ -5,9 +5,7 @@ import json
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from functools import cache
-
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civic import snapshots
@@ -30,22 +28,12 @@ def campaigns(db: Session, community: Community | None = None) -> list[Campaign]
 
 def campaign_or_404(db: Session, campaign_id: int) -> Campaign:
     if snapshots.active(db):
-        campaign = snapshots.kept(db, "campaign", (campaign_id,), ("core", "appraisal"), lambda s: _campaign_snapshot(s, campaign_id))
+        campaign = snapshots.kept(db, "campaign", (campaign_id,), ("core", "appraisal"), lambda s: snapshots.one(s, Campaign, "id", campaign_id))
     else:
         campaign = db.get(Campaign, campaign_id)
     if campaign is None:
         raise NotFound(_("No such appraisal."))
     return campaign
-
-
-def _campaign_snapshot(db: Session, campaign_id: int) -> Campaign | None:
-    row = db.connection().execute(_campaign_statement(), {"campaign_id": campaign_id}).first()
-    return snapshots.detached(Campaign, row) if row is not None else None
-
-
-@cache
-def _campaign_statement():
-    return snapshots.select_of(Campaign).where(Campaign.id == bindparam("campaign_id"))
 
 
 def cadre_or_404(db: Session, campaign: Campaign, cadre_id: int) -> Cadre:

@@ -36,7 +36,7 @@ def local_today() -> dt.date:
 def get_consultation(db: Session, consultation_id: int, *, for_update: bool = False) -> Consultation:
     if snapshots.active(db) and not for_update:  # a GET page: kept per process (see civic.snapshots)
         consultation = snapshots.kept(db, "consultation", (consultation_id,), ("core", "consultations"),
-                                      lambda s: _consultation_snapshot(s, consultation_id))
+                                      lambda s: snapshots.one(s, Consultation, "id", consultation_id))
     else:
         consultation = db.execute(_consultation_statement(for_update), {"consultation_id": consultation_id}).scalar_one_or_none()
     if consultation is None:
@@ -49,16 +49,6 @@ def _consultation_statement(for_update: bool):
     """Built once per kind (every consultation page starts here); the id is bound per call."""
     query = select(Consultation).where(Consultation.id == bindparam("consultation_id"))
     return query.with_for_update() if for_update else query
-
-
-def _consultation_snapshot(db: Session, consultation_id: int) -> Consultation | None:
-    row = db.connection().execute(_consultation_snapshot_statement(), {"consultation_id": consultation_id}).first()
-    return snapshots.detached(Consultation, row) if row is not None else None
-
-
-@cache
-def _consultation_snapshot_statement():
-    return snapshots.select_of(Consultation).where(Consultation.id == bindparam("consultation_id"))
 
 
 @cache

@@ -25,7 +25,7 @@ ROLL_PAGE = 50
 
 def election_by_public_id(db: Session, public_id: str) -> tuple[Election, Community]:
     if snapshots.active(db):
-        election = snapshots.kept(db, "election", (public_id,), ("core", "elections"), lambda s: _election_snapshot(s, public_id))
+        election = snapshots.kept(db, "election", (public_id,), ("core", "elections"), lambda s: snapshots.one(s, Election, "public_id", public_id))
         if election is None:
             raise NotFound(_("No such election."))
         return election, registry_queries.community_by_id(db, election.community_id)
@@ -40,16 +40,6 @@ def _election_statement():
     """Built once: every election page and form loads its election this way (parameters bound per call)."""
     return (select(Election, Community).join(Community, Community.id == Election.community_id)
             .where(Election.public_id == bindparam("public_id")))
-
-
-def _election_snapshot(db: Session, public_id: str) -> Election | None:
-    row = db.connection().execute(_election_snapshot_statement(), {"public_id": public_id}).first()
-    return snapshots.detached(Election, row) if row is not None else None
-
-
-@cache
-def _election_snapshot_statement():
-    return snapshots.select_of(Election).where(Election.public_id == bindparam("public_id"))
 
 
 def elections_of(db: Session, community: Community) -> list[Election]:

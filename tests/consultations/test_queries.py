@@ -1,25 +1,7 @@
 """Threads stay fast: a page costs the same number of queries whatever the size of the thread."""
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from civic.consultations import queries, services
 from tests.consultations.factories import bulk_thread
-
-
-@contextmanager
-def counted(engine):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")):  # not BEGIN / SAVEPOINT bookkeeping
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from tests.helpers import counted
 
 
 def two_topics(db, world):
