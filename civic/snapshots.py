@@ -92,3 +92,39 @@ def execute(session: Session, statement, params: dict):
     if active(session):
         return session.connection().execute(statement, params)
     return session.execute(statement, params)
+
+
+def rows(session: Session, statement, params: dict) -> list[tuple]:
+    """A reader's lookup of plain values (ids, text): on a GET page's read session from the driver's cursor
+    (`plain_rows`), elsewhere through the session (which flushes what is pending first)."""
+    if active(session):
+        return plain_rows(session, statement, params)
+    return [tuple(row) for row in session.execute(statement, params)]
+
+
+def plain_rows(session: Session, statement, params: dict) -> list[tuple]:
+    """A Core statement's rows straight from the driver's cursor, in the session's transaction: no result
+    object, no type processing. Only for columns whose driver values are already what the caller wants
+    (integers, text) — a reader's per-page lookups, where SQLAlchemy's execution cost ten times the query."""
+    connection = session.connection()
+    sql, names = _compiled(statement, connection.dialect)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, tuple(params[n] for n in names) if names is not None else params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+_COMPILED: dict = {}
+
+
+def _compiled(statement, dialect) -> tuple[str, tuple[str, ...] | None]:
+    """The statement's SQL for this dialect, and the order of its parameters if the driver takes them by
+    position (sqlite3), None if by name (psycopg). Statements are the module-level built-once ones."""
+    key = (statement, dialect.name)  # the statement itself: kept alive, so its key is never reused
+    found = _COMPILED.get(key)
+    if found is None:
+        compiled = statement.compile(dialect=dialect)
+        found = _COMPILED[key] = (compiled.string, tuple(compiled.positiontup) if dialect.positional else None)
+    return found

@@ -86,3 +86,27 @@ def test_a_snapshot_is_kept_for_at_most_the_page_cache_seconds(sqlite_url, tmp_p
     assert snapshots.kept(Session, "n", (), ("core",), load) == 1
     now[0] += 2
     assert snapshots.kept(Session, "n", (), ("core",), load) == 2
+
+
+def test_plain_rows_match_the_sessions_rows_with_parameters_in_any_order(database_url, tmp_path):
+    from sqlalchemy import bindparam, select
+
+    # Parameters named out of their order in the SQL: positional drivers (sqlite3) get them in SQL order.
+    statement = select(Community.id, Community.code).where(
+        Community.id.between(bindparam("low"), bindparam("high")), Community.street_id == bindparam("street")).order_by(Community.id)
+    app = make_app(database_url, tmp_path)
+    with make_sessionmaker(app.state.engine, write=True)() as db:
+        first = make_community(db, code="first")
+        second = make_community(db, code="second")  # of another street office
+        db.commit()
+        params = {"street": first.street_id, "high": second.id, "low": first.id}
+        expected = [(first.id, "first")]
+        # A write session goes through the session: what is pending is flushed first.
+        db.add(Community(street_id=first.street_id, name="新社区", code="third"))
+        through_session = snapshots.rows(db, statement, {**params, "high": second.id + 100})
+        assert [code for _id, code in through_session] == ["first", "third"]
+        db.rollback()
+    with make_sessionmaker(app.state.engine)() as db:
+        db.info.update(civic_snapshots=snapshots.Snapshots(30), civic_generations={})
+        assert snapshots.rows(db, statement, params) == expected
+        assert snapshots.plain_rows(db, statement, {**params, "street": -1}) == []

@@ -235,7 +235,7 @@ def my_votes(db: Session, user_id: int | None, ids: list[int]) -> set[int]:
         return set()
     # The reader's votes between the page's first and last comment, on the (user, comment) index: one fixed
     # statement (an expanding IN is rendered again for every call), then only the page's own.
-    rows = snapshots.execute(db, _my_votes_statement(), {"user_id": user_id, "low": min(ids), "high": max(ids)})
+    rows = snapshots.rows(db, _my_votes_statement(), {"user_id": user_id, "low": min(ids), "high": max(ids)})
     wanted = set(ids)
     return {comment_id for (comment_id,) in rows if comment_id in wanted}
 
@@ -274,7 +274,8 @@ def versions(db: Session, comment: Comment) -> list[CommentVersion]:
 def alias_of(db: Session, user_id: int | None) -> str | None:
     if not user_id:
         return None
-    return snapshots.execute(db, _alias_statement(), {"user_id": user_id}).scalar()
+    found = snapshots.rows(db, _alias_statement(), {"user_id": user_id})
+    return found[0][0] if found else None
 
 
 @cache

@@ -342,7 +342,8 @@ def _resident_users(db: Session, community: Community) -> list[tuple[int, rules.
 def resident_facts(db: Session, resident: Resident | None) -> rules.ResidentFacts | None:
     if resident is None:
         return None
-    row = snapshots.execute(db, _household_statement(), {"household_id": resident.household_id}).first()
+    found = snapshots.rows(db, _household_statement(), {"household_id": resident.household_id})
+    row = found[0] if found else None
     return rules.ResidentFacts(resident.community_id, row[0] if row else None, (row[1] if row else "") or "",
                                bool(resident.is_resident_rep or resident.is_party_rep))
 

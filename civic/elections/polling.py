@@ -235,7 +235,7 @@ def _voter_and_proxy(db: Session, election: Election, actor: Actor) -> tuple[Rol
 def has_voted(db: Session, round_: Round, entry: RollEntry | None) -> bool:
     if entry is None:
         return False
-    return snapshots.execute(db, _voted_statement(), {"round_id": round_.id, "entry_id": entry.id}).first() is not None
+    return bool(snapshots.rows(db, _voted_statement(), {"round_id": round_.id, "entry_id": entry.id}))
 
 
 @cache
