@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from contextlib import asynccontextmanager
 
 from asgi_csrf import asgi_csrf
@@ -238,8 +239,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     from civic.snapshots import Snapshots
 
     app.state.snapshots = Snapshots(settings.page_cache_seconds)
-    import weakref
-
     app.state.page_threads = weakref.WeakKeyDictionary()  # event loop -> its limiter (civic.web.page_threads)
     from civic.notify import UnreadCounts
 

@@ -124,16 +124,26 @@ def _has_table(conn) -> bool:
     return found
 
 
+GENERATIONS_SQL = "SELECT scope, counter FROM core_generation"
+
+
 def read_generations(engine: Engine) -> dict[str, int]:
     raw = engine.raw_connection()
     try:
-        cursor = raw.cursor()
-        cursor.execute("SELECT scope, counter FROM core_generation")
-        rows = cursor.fetchall()
-        cursor.close()
+        return generations_on(raw)
     finally:
         raw.close()
-    return dict(rows)
+
+
+def generations_on(dbapi_connection) -> dict[str, int]:
+    """On the driver's own cursor (in whatever transaction the connection is in): SQLAlchemy's statement
+    machinery — events, a result object — cost more than this query, which every page asks."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(GENERATIONS_SQL)
+        return dict(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 # ---- the stores ---------------------------------------------------------------------------------------

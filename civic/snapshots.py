@@ -39,8 +39,14 @@ def kept(session: Session, name: str, args: tuple, scopes: tuple[str, ...], load
 
 def one(session: Session, model, column: str, value):
     """The row of `model` whose `column` is `value` (a unique column), as a snapshot; None if there is none."""
-    row = session.connection().execute(_one_statement(model, column), {"value": value}).first()
-    return detached(model, row) if row is not None else None
+    found = instances(session, model, _one_statement(model, column), {"value": value})
+    return found[0] if found else None
+
+
+def instances(session: Session, model, statement, params: dict) -> list:
+    """The rows of `statement` (built on `select_of(model)`) as snapshots: for what a page only shows, where the
+    ORM's loading cost more than the query."""
+    return [detached(model, row) for row in _execute(session, statement, params)]
 
 
 @cache
@@ -86,7 +92,7 @@ def active(session: Session) -> bool:
     return "civic_snapshots" in session.info
 
 
-def execute(session: Session, statement, params: dict):
+def _execute(session: Session, statement, params: dict):
     """A Core statement: on a GET page's read session straight on its connection (nothing is ever pending there,
     so the session's autoflush and ORM bookkeeping are skipped), elsewhere through the session."""
     if active(session):

@@ -1,7 +1,10 @@
 """Shared helpers for views: the request's database session, the actor, forms, redirects."""
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import parse_qsl, urlparse
+
+from anyio import CapacityLimiter
 
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -9,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
+from civic.pagecache import generations_on
 from civic.security import Actor, actor_from_request
 
 
@@ -27,24 +31,10 @@ def db(request: Request) -> Session:
         if not writes and request.method in ("GET", "HEAD") and request.app.state.templates.fragments.seconds:
             # The write generations, before any data of the page: cached fragments are keyed by them (a
             # fragment rendered from later data is only ever newer than its key; see civic.templating.cached).
-            request.state.generations = _read_generations(session)
+            request.state.generations = generations_on(session.connection().connection)
             session.info["civic_generations"] = request.state.generations  # services may key caches by them
             session.info["civic_snapshots"] = factories.snapshots  # a GET page's session: see civic.snapshots
     return session
-
-
-GENERATIONS_SQL = "SELECT scope, counter FROM core_generation"
-
-
-def _read_generations(session: Session) -> dict[str, int]:
-    """On the driver's own cursor, in the session's transaction: SQLAlchemy's statement machinery (events, a
-    result object) cost more than the query, on every signed-in page."""
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(GENERATIONS_SQL)
-        return dict(cursor.fetchall())
-    finally:
-        cursor.close()
 
 
 def actor(request: Request) -> Actor:
@@ -117,10 +107,6 @@ def view(handler=None, *, writes: bool = True, export: bool = False):
 def page_threads(request: Request):
     """The worker's limit on pages rendered at once (`Settings.page_thread_count`); one per event loop, as
     anyio's limiters belong to the loop that made them (tests run several)."""
-    import asyncio
-
-    from anyio import CapacityLimiter
-
     limiters = request.app.state.page_threads
     loop = asyncio.get_running_loop()
     limiter = limiters.get(loop)

@@ -116,11 +116,16 @@ def make_settings(url: str, tmp_path: Path, **overrides) -> Settings:
     return Settings.from_env({}, database_url=url, data_dir=tmp_path, secret_key="test-secret", htmx_url="/static/vendor/htmx.min.js", **overrides)
 
 
-@pytest.fixture
-def app(sqlite_url, tmp_path):
+def make_app(url: str, tmp_path: Path, **settings):
+    """The whole app (page cache, fragments, snapshots and all) on a test database."""
     from civic.app import create_app
 
-    return create_app(make_settings(sqlite_url, tmp_path))
+    return create_app(make_settings(url, tmp_path, **settings))
+
+
+@pytest.fixture
+def app(sqlite_url, tmp_path):
+    return make_app(sqlite_url, tmp_path)
 
 
 @pytest.fixture

@@ -7,14 +7,8 @@ from civic.db import make_sessionmaker
 from civic.pagecache import Generation
 from civic.registry.models import Resident
 from civic.security import people_generation
-from tests.conftest import make_settings
+from tests.conftest import make_app
 from tests.helpers import PASSWORD, Client, make_community, make_resident, make_user
-
-
-def make_app(url, tmp_path):
-    from civic.app import create_app
-
-    return create_app(make_settings(url, tmp_path))
 
 
 def count_user_loads(engine) -> list:

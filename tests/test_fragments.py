@@ -7,15 +7,9 @@ import pytest
 
 from civic.consultations import comments, services
 from civic.db import make_sessionmaker
-from tests.conftest import make_settings
+from tests.conftest import make_app
 from tests.consultations.conftest import build_world
 from tests.helpers import Client
-
-
-def make_app(url, tmp_path, **settings):
-    from civic.app import create_app
-
-    return create_app(make_settings(url, tmp_path, **settings))
 
 
 def without_tokens(html: str) -> str:

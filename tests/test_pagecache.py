@@ -4,14 +4,8 @@ from sqlalchemy import select, update
 from civic.db import make_sessionmaker
 from civic.pagecache import STATISTIC, Bounded, Generation, scope_of_table, scopes_of_path
 from civic.registry.models import Community
-from tests.conftest import make_settings
+from tests.conftest import make_app
 from tests.helpers import Client, make_community, make_user
-
-
-def make_app(url, tmp_path, **settings):
-    from civic.app import create_app
-
-    return create_app(make_settings(url, tmp_path, **settings))
 
 
 def counters(engine) -> dict:

@@ -5,18 +5,12 @@ from civic import snapshots
 from civic.db import make_sessionmaker
 from civic.registry import queries as registry
 from civic.registry.models import Community
-from tests.conftest import make_settings
+from tests.conftest import make_app
 from tests.helpers import Client, counted, make_community, make_resident, make_user
 
 
 def of_communities(statements: list[str]) -> list[str]:
     return [s for s in statements if "FROM registry_community" in s.replace('"', "")]
-
-
-def make_app(url, tmp_path, **settings):
-    from civic.app import create_app
-
-    return create_app(make_settings(url, tmp_path, **settings))
 
 
 def test_a_pages_community_is_read_once_and_a_rename_shows_at_once(database_url, tmp_path):
@@ -52,6 +46,7 @@ def test_snapshots_go_to_get_pages_only_and_are_kept_per_generation(database_url
         db.commit()
         assert not snapshots.active(db)
         assert registry.community_by_code(db, "home") in db
+        assert registry.community(db, home.id) is db.get(Community, home.id)  # the session's own
 
     store = snapshots.Snapshots(30)
     with make_sessionmaker(app.state.engine)() as db:
@@ -59,11 +54,12 @@ def test_snapshots_go_to_get_pages_only_and_are_kept_per_generation(database_url
         first = registry.community_by_code(db, "home")
         assert first not in db and first.street.name == "测试街道"
         assert registry.community_by_id(db, home.id).code == "home"
+        assert registry.community(db, home.id) is registry.community_by_id(db, home.id) not in db
         assert registry.community_by_code(db, "home") is first  # kept
         assert registry.community_by_code(db, "nowhere") is None
         db.info["civic_generations"] = {"core": 8}  # a write anywhere in the core
         assert registry.community_by_code(db, "home") is not first
-    assert store.hits == 1
+    assert store.hits == 3  # by id twice, by code once
 
 
 def test_a_snapshot_is_kept_for_at_most_the_page_cache_seconds(sqlite_url, tmp_path, monkeypatch):

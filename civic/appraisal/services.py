@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from civic import audit, snapshots, uploads
+from civic import audit, uploads
 from civic.accounts.models import RoleAssignment, User
 from civic.appraisal import rules
 from civic.appraisal.models import (
@@ -41,9 +41,7 @@ def today() -> dt.date:
 
 
 def community_of(db: Session, campaign: Campaign) -> Community:
-    if snapshots.active(db):
-        return registry_queries.community_by_id(db, campaign.community_id)
-    return db.get(Community, campaign.community_id)
+    return registry_queries.community(db, campaign.community_id)
 
 
 def policy_of(campaign: Campaign) -> rules.Policy:

@@ -71,9 +71,7 @@ class Detail:
 
     @cached_property
     def community(self) -> Community:
-        if snapshots.active(self._db):  # a GET page: the community kept per process (see civic.snapshots)
-            return registry_queries.community_by_id(self._db, self.consultation.community_id)
-        return self._db.execute(_community_statement(), {"community_id": self.consultation.community_id}).scalar_one()
+        return registry_queries.community_by_id(self._db, self.consultation.community_id)
 
     @cached_property
     def items(self) -> list[AgendaItem]:
@@ -116,9 +114,8 @@ class Detail:
             return None
         if "signups" in self.__dict__:
             return next((s for s in self.signups if s.user_id == self._user_id), None)
-        # Shown, never changed through this object: loaded as a snapshot (the ORM's loading cost more than the query).
-        row = snapshots.execute(self._db, _my_signup_statement(), {"consultation_id": self.consultation.id, "user_id": self._user_id}).first()
-        return snapshots.detached(Signup, row) if row is not None else None
+        found = snapshots.instances(self._db, Signup, _my_signup_statement(), {"consultation_id": self.consultation.id, "user_id": self._user_id})
+        return found[0] if found else None  # shown, never changed through this object
 
     @cached_property
     def my_support(self) -> bool:
@@ -242,11 +239,6 @@ def my_votes(db: Session, user_id: int | None, ids: list[int]) -> set[int]:
 
 # Asked on every signed-in consultation page: built once, parameters bound per call (building a statement
 # cost more than running it).
-@cache
-def _community_statement():
-    return select(Community).options(joinedload(Community.street)).where(Community.id == bindparam("community_id"))
-
-
 @cache
 def _my_signup_statement():
     return (snapshots.select_of(Signup).where(Signup.consultation_id == bindparam("consultation_id"), Signup.user_id == bindparam("user_id"))

@@ -20,6 +20,7 @@ from civic.db import utcnow
 from civic.errors import Conflict, Invalid, NotFound
 from civic.i18n import TZ, _
 from civic.notify import notify
+from civic.registry import queries as registry_queries
 from civic.registry.models import Community, Household, Resident, ResidentGroup
 from civic.rulesconfig.services import current_rules, rules_by_version
 from civic.security import Actor, ensure_permission
@@ -58,11 +59,7 @@ def _household_statement():
 
 
 def community_of(db: Session, consultation: Consultation | FormalMeeting) -> Community:
-    if snapshots.active(db):
-        from civic.registry import queries as registry_queries
-
-        return registry_queries.community_by_id(db, consultation.community_id)
-    return db.get(Community, consultation.community_id)
+    return registry_queries.community(db, consultation.community_id)
 
 
 def rules_for(db: Session, consultation: Consultation, community: Community):
@@ -72,8 +69,6 @@ def rules_for(db: Session, consultation: Consultation, community: Community):
 
 
 def _district_of(db: Session, community: Community) -> int | None:
-    from civic.registry import queries as registry_queries
-
     return registry_queries.district_id_of(db, community)
 
 

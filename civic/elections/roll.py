@@ -102,9 +102,9 @@ def entry_for(db: Session, election: Election, resident_id: int | None) -> RollE
     if resident_id is None:
         return None
     params = {"election_id": election.id, "resident_id": resident_id}
-    if snapshots.active(db):  # a page only shows it: a snapshot costs less than the ORM's loading
-        row = db.connection().execute(_entry_statement(True), params).first()
-        return snapshots.detached(RollEntry, row) if row is not None else None
+    if snapshots.active(db):  # a page only shows it
+        found = snapshots.instances(db, RollEntry, _entry_statement(True), params)
+        return found[0] if found else None
     return db.execute(_entry_statement(False), params).scalar_one_or_none()
 
 

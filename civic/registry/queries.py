@@ -20,15 +20,26 @@ def communities_overview(db: Session) -> list[dict]:
 
 
 def community_by_code(db: Session, code: str) -> Community | None:
-    if snapshots.active(db):
-        return snapshots.kept(db, "community", ("code", code), ("core",), lambda s: _community_snapshot(s, "code", code))
-    return db.execute(select(Community).options(joinedload(Community.street)).where(Community.code == code)).scalar_one_or_none()
+    return _community_with_street(db, "code", code)
 
 
 def community_by_id(db: Session, community_id: int) -> Community | None:
+    return _community_with_street(db, "id", community_id)
+
+
+def community(db: Session, community_id: int) -> Community | None:
+    """The community a row belongs to: on a GET page the kept one, elsewhere the session's own (`db.get`, which
+    a write path has usually loaded already)."""
     if snapshots.active(db):
-        return snapshots.kept(db, "community", ("id", community_id), ("core",), lambda s: _community_snapshot(s, "id", community_id))
-    return db.execute(select(Community).options(joinedload(Community.street)).where(Community.id == community_id)).scalar_one_or_none()
+        return community_by_id(db, community_id)
+    return db.get(Community, community_id)
+
+
+def _community_with_street(db: Session, column: str, value) -> Community | None:
+    """With its street office: on a GET page a snapshot kept per process (see civic.snapshots)."""
+    if snapshots.active(db):
+        return snapshots.kept(db, "community", (column, value), ("core",), lambda s: _community_snapshot(s, column, value))
+    return db.execute(_community_orm_statement(column), {"value": value}).scalar_one_or_none()
 
 
 def district_id_of(db: Session, community: Community) -> int | None:
@@ -46,6 +57,12 @@ def _community_snapshot(db: Session, column: str, value) -> Community | None:
     community = snapshots.detached(Community, row)
     community.__dict__["street"] = snapshots.detached(StreetOffice, row, snapshots.width(Community))
     return community
+
+
+@cache
+def _community_orm_statement(column: str):
+    """Built once per column (every page asks); the value is bound per call."""
+    return select(Community).options(joinedload(Community.street)).where(Community.__table__.c[column] == bindparam("value"))
 
 
 @cache

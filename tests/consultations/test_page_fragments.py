@@ -11,17 +11,11 @@ import pytest
 
 from civic.consultations import services
 from civic.db import make_sessionmaker
-from tests.conftest import make_settings
+from tests.conftest import make_app
 from tests.consultations.conftest import build_world
 from tests.helpers import Client
 
 TOKEN = re.compile(r'name="csrftoken" value="([^"]*)"')
-
-
-def make_app(url, tmp_path, **settings):
-    from civic.app import create_app
-
-    return create_app(make_settings(url, tmp_path, **settings))
 
 
 def without_tokens(html: str) -> str:

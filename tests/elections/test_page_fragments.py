@@ -16,17 +16,11 @@ from civic.elections import nominations, polling, roll, setup
 from civic.elections.models import Election, Nomination, Round, Section
 from civic.registry.models import Community
 from civic.security import load_actor
-from tests.conftest import make_settings
+from tests.conftest import make_app
 from tests.elections.factories import publish_leaving_audit, setup_config
 from tests.helpers import Client, make_community, make_resident, make_user
 
 TOKEN = re.compile(r'name="csrftoken" value="([^"]*)"')
-
-
-def make_app(url, tmp_path, **settings):
-    from civic.app import create_app
-
-    return create_app(make_settings(url, tmp_path, **settings))
 
 
 def without_tokens(html: str) -> str:

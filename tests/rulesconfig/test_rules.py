@@ -108,7 +108,7 @@ def test_a_pages_current_rules_are_kept_while_the_core_generation_holds(engine):
     from civic.db import make_sessionmaker
     from civic.rulesconfig.services import current_rules, ensure_profile, save_version
     from civic.security import load_actor
-    from civic.web import GENERATIONS_SQL
+    from civic.pagecache import GENERATIONS_SQL
     from tests.helpers import make_user
 
     writes, reads = make_sessionmaker(engine, write=True), make_sessionmaker(engine)
