@@ -3,7 +3,7 @@ real HTTP stack (uvicorn, CSRF, form parsing, eligibility, the roll + ballot + b
 code) with 32 concurrent clients, on SQLite (synchronous=FULL) and PostgreSQL. The same-run baseline is
 the raw sqlite3 transaction "mark the roll row, insert the ballot" with an fsync per commit.
 
-    python bench/cast.py [--voters 2000] [--concurrency 32] [--workers 2] [--skip-pg] [--profile PREFIX]
+    python bench/cast.py [--voters 4000] [--concurrency 32] [--workers 2] [--skip-pg] [--profile PREFIX]
 """
 from __future__ import annotations
 
@@ -214,7 +214,7 @@ def run(label: str, database_url: str | None, args, folder: Path) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--voters", type=int, default=2000)
+    parser.add_argument("--voters", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-pg", action="store_true")

@@ -85,9 +85,6 @@ def view(handler=None, *, writes: bool = True, export: bool = False):
     community, a board): those may take seconds and go to the shared pool, so they never hold up pages."""
     from functools import wraps
 
-    from anyio import to_thread
-    from starlette.concurrency import run_in_threadpool
-
     def decorate(function):
         @wraps(function)
         async def endpoint(request: Request):
@@ -95,13 +92,20 @@ def view(handler=None, *, writes: bool = True, export: bool = False):
                 await form_data(request)
             if not writes:
                 request.state.read_only = True
-            if request.method in ("GET", "HEAD") and not export:
-                return await to_thread.run_sync(_run_and_close, function, request, limiter=page_threads(request))
-            return await run_in_threadpool(_run_and_close, function, request)
+            return await run_view(function, request, page=request.method in ("GET", "HEAD") and not export)
 
         return endpoint
 
     return decorate(handler) if handler is not None else decorate
+
+
+async def run_view(function, request: Request, *args, page: bool = False):
+    """`function(request, *args)` in a worker thread, its session closed there; `page`: in one of the worker's
+    few page threads (short work that never waits on others), else in the shared pool."""
+    from anyio import to_thread
+
+    limiter = page_threads(request) if page else None
+    return await to_thread.run_sync(_run_and_close, function, request, *args, limiter=limiter)
 
 
 def page_threads(request: Request):
@@ -115,11 +119,11 @@ def page_threads(request: Request):
     return limiter
 
 
-def _run_and_close(function, request: Request):
+def _run_and_close(function, request: Request, *args):
     """Runs the handler and closes its session in the same worker thread: returning the connection to the pool
     (a rollback) then never blocks the event loop. Whatever renders after it (an error page) reads only."""
     try:
-        return function(request)
+        return function(request, *args)
     finally:
         session = getattr(request.state, "db", None)
         if session is not None:

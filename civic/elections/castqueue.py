@@ -6,9 +6,14 @@ threads validate a ballot on their own (read-only) and hand a prepared cast to o
 process, which writes every cast waiting at that moment in ONE transaction — each in its own
 savepoint, so a second ballot of the same voter fails alone — and answers each request only after
 the commit returned. A tracking code is never shown for a ballot that is not durably stored.
+
+A web request waits for its cast on the event loop (`CastQueue.wait`), not in a thread: a thread blocked
+on the writer would hold one of the worker's few threads, and many threads make every step of the writer
+wait for the GIL.
 """
 from __future__ import annotations
 
+import asyncio
 import queue
 import random
 import threading
@@ -34,6 +39,22 @@ class Cast:
     day: object
     outcome: str = ""  # "" while waiting; then ok | duplicate | closed | failed
     done: threading.Event = field(default_factory=threading.Event)
+    waiter: tuple | None = None  # (event loop, future) of a request awaiting it (CastQueue.wait)
+
+    def settle(self) -> None:
+        """Tells whoever waits that the outcome is known (called by the writer, after the commit)."""
+        self.done.set()
+        if self.waiter is not None:
+            loop, future = self.waiter
+            try:
+                loop.call_soon_threadsafe(_resolve, future, self.outcome)
+            except RuntimeError:  # the loop is closed: nobody waits any more
+                pass
+
+
+def _resolve(future: asyncio.Future, outcome: str) -> None:
+    if not future.done():  # a request cancelled while waiting (the client went away) has no one to tell
+        future.set_result(outcome)
 
 
 def write_casts(db: Session, casts: list[Cast]) -> None:
@@ -144,14 +165,29 @@ class CastQueue:
         self.start_lock = threading.Lock()
 
     def submit(self, cast: Cast) -> str:
+        """Hands `cast` to the writer and blocks this thread until it is committed; returns the outcome."""
+        self._put(cast)
+        if not cast.done.wait(WAIT_SECONDS):
+            return "failed"
+        return cast.outcome
+
+    async def wait(self, cast: Cast) -> str:
+        """Hands `cast` to the writer and awaits the outcome on the running event loop."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        cast.waiter = (loop, future)
+        self._put(cast)
+        try:
+            return await asyncio.wait_for(future, WAIT_SECONDS)
+        except TimeoutError:
+            return "failed"
+
+    def _put(self, cast: Cast) -> None:
         with self.start_lock:
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._run, name="civic-cast-writer", daemon=True)
                 self.thread.start()
         self.pending.put(cast)
-        if not cast.done.wait(WAIT_SECONDS):
-            return "failed"
-        return cast.outcome
 
     def _run(self) -> None:
         while True:
@@ -181,7 +217,7 @@ class CastQueue:
             for cast in casts:
                 if not cast.outcome:
                     cast.outcome = "failed"
-                cast.done.set()
+                cast.settle()
 
 
 _shuffle = random.SystemRandom().shuffle

@@ -183,6 +183,24 @@ def _cast_facts_statement():
 
 def cast_checked(db: Session, actor: Actor, facts: CastFacts, ballot: dict, *, writer: "castqueue.CastQueue | None" = None) -> str:
     """The checks and the write of an online cast (see cast_online), on facts already read."""
+    cast = prepare_cast(actor, facts, ballot)
+    if writer is None:
+        castqueue.write_casts(db, [cast])
+        if cast.outcome == "ok":
+            db.commit()
+        else:
+            db.rollback()
+    else:
+        # End the read transaction before waiting for the writer. close(), not rollback(): rollback would
+        # expire every loaded object and the receipt redirect would read the election again.
+        db.close()
+        cast.outcome = writer.submit(cast)
+    return cast_receipt(cast.outcome, cast.tracking_code)
+
+
+def prepare_cast(actor: Actor, facts: CastFacts, ballot: dict) -> "castqueue.Cast":
+    """The checks of an online cast on facts already read, and the cast ready for the writer. Raises
+    Conflict, Forbidden or BallotInvalid (with the problems per section) and then nothing is written."""
     election, round_, entry = facts.election, facts.round, facts.entry
     ensure_permission(actor, "elections:ballot:cast", facts.community)
     if not election.online_enabled:
@@ -201,25 +219,26 @@ def cast_checked(db: Session, actor: Actor, facts: CastFacts, ballot: dict, *, w
     if problems:
         raise BallotInvalid(problems)
     content = rules.canonical_ballot(ballot, sections)
-    cast = castqueue.Cast(round_.id, entry.id, board.canon(content).decode(), tracking_code(), coarse_day(clock.now()))
-    if writer is None:
-        castqueue.write_casts(db, [cast])
-        if cast.outcome == "ok":
-            db.commit()
-        else:
-            db.rollback()
-    else:
-        # End the read transaction before waiting for the writer. close(), not rollback(): rollback would
-        # expire every loaded object and the receipt redirect would read the election again.
-        db.close()
-        cast.outcome = writer.submit(cast)
-    if cast.outcome == "duplicate":
-        raise Conflict(_("You have already voted in this round. Each voter has one ballot."))
-    if cast.outcome == "closed":
-        raise Conflict(_("Voting in this round is closed."))
-    if cast.outcome != "ok":
-        raise Conflict(_("Your ballot could not be stored; nothing was recorded. Please try again."))
-    return cast.tracking_code
+    return castqueue.Cast(round_.id, entry.id, board.canon(content).decode(), tracking_code(), coarse_day(clock.now()))
+
+
+def cast_receipt(outcome: str, code: str) -> str:
+    """The tracking code of a cast the writer stored; Conflict (nothing stored) for any other outcome."""
+    message = refusal(outcome)
+    if message:
+        raise Conflict(message)
+    return code
+
+
+def refusal(outcome: str) -> str | None:
+    """Why the writer did not store a cast, for the voter; None when it did."""
+    if outcome == "ok":
+        return None
+    if outcome == "duplicate":
+        return _("You have already voted in this round. Each voter has one ballot.")
+    if outcome == "closed":
+        return _("Voting in this round is closed.")
+    return _("Your ballot could not be stored; nothing was recorded. Please try again.")
 
 
 def _voter_and_proxy(db: Session, election: Election, actor: Actor) -> tuple[RollEntry | None, bool]:

@@ -20,7 +20,7 @@ from civic.registry import queries as registry_queries
 from civic.registry.models import Community
 from civic.security import Actor, ensure_permission
 from civic.templating import Lazy, render
-from civic.web import actor, db, form, redirect, view
+from civic.web import actor, db, form, form_data, redirect, run_view, view
 
 from civic.elections.admin import CSS, admin_routes, base, done_message, election_url, load_election, load_round  # noqa: F401 (admin_routes: the manifest)
 
@@ -346,10 +346,15 @@ def _ballot_context(election, community, round_, **extra) -> dict:
     return base(election, community, round=round_, sections=sections, **extra)
 
 
+async def ballot(request: Request):
+    if request.method == "POST" and (await form_data(request)).get("action") == "confirm":
+        return await _confirm_ballot(request)
+    return await _ballot_form(request)
+
+
 @view(writes=False)
-def ballot(request: Request):
-    if request.method == "POST" and form(request).get("action") == "confirm":
-        return _confirm_ballot(request)
+def _ballot_form(request: Request):
+    """The ballot, the review of a filled-in ballot, or the form again with its problems."""
     session = db(request)
     election, community = load_election(request)
     round_ = load_round(request, election)
@@ -374,9 +379,22 @@ def ballot(request: Request):
         election, community, round_, ballot=ballot_, choices=choices, names=names))
 
 
-def _confirm_ballot(request: Request):
-    """The confirmed ballot: polling day's hot path. Its facts come in one query (polling.cast_facts) and
-    the cast goes to the group-commit writer (castqueue); the pages are loaded only to show a problem."""
+async def _confirm_ballot(request: Request):
+    """The confirmed ballot: polling day's hot path. A page thread checks it on facts read in one query
+    (polling.cast_facts); the cast then waits on the event loop for the group-commit writer (castqueue), so
+    no thread is held while it is written; the pages are loaded only to show a problem."""
+    request.state.read_only = True
+    cast = await run_view(_checked_cast, request, page=True)
+    if not isinstance(cast, castqueue.Cast):
+        return cast  # the page telling what is wrong with it
+    outcome = await castqueue.for_sessions(request.app.state.write_sessions).wait(cast)
+    if outcome == "ok":
+        return redirect(f"/elections/{request.path_params['eid']}/rounds/{request.path_params['n']}/receipt?code={cast.tracking_code}")
+    return await run_view(_cast_refused, request, outcome, page=True)
+
+
+def _checked_cast(request: Request):
+    """The cast of a confirmed ballot, checked and ready for the writer; or the page saying why it is not."""
     session = db(request)
     who = actor(request)
     number = forms.to_int(request.path_params.get("n"), None, low=1, high=1000)
@@ -387,7 +405,7 @@ def _confirm_ballot(request: Request):
     ensure_permission(who, "elections:ballot:cast", facts.community)
     ballot_, choices = forms.ballot_from_form(form(request), polling.sections_of(facts.round))
     try:
-        code = polling.cast_checked(session, who, facts, ballot_, writer=castqueue.for_sessions(request.app.state.write_sessions))
+        return polling.prepare_cast(who, facts, ballot_)
     except polling.BallotInvalid as error:
         session.rollback()
         election, community = load_election(request)
@@ -396,10 +414,18 @@ def _confirm_ballot(request: Request):
                       status=422)
     except (Conflict, Forbidden) as error:
         session.rollback()
-        election, community = load_election(request)
-        round_ = load_round(request, election)
-        return render(request, "elections/ballot_closed.html", base(election, community, round=round_, message=error.message), status=409)
-    return redirect(f"/elections/{request.path_params['eid']}/rounds/{number}/receipt?code={code}")
+        return _ballot_refused(request, error.message)
+
+
+def _cast_refused(request: Request, outcome: str):
+    """The page for a cast the writer did not store (a second ballot, a round closed meanwhile, a failure)."""
+    return _ballot_refused(request, polling.refusal(outcome))
+
+
+def _ballot_refused(request: Request, message: str):
+    election, community = load_election(request)
+    round_ = load_round(request, election)
+    return render(request, "elections/ballot_closed.html", base(election, community, round=round_, message=message), status=409)
 
 
 @view

@@ -1,4 +1,5 @@
 """Group commit: many threads casting through the writer, duplicates included, on SQLite and PostgreSQL."""
+import asyncio
 import json
 import threading
 
@@ -105,3 +106,37 @@ def test_a_closed_round_takes_no_batch(db):
     db.commit()
     assert cast.outcome == "closed"
     assert db.scalar(select(func.count()).select_from(RollMark)) == 0
+
+
+def test_casts_awaited_on_the_event_loop_hold_no_thread(db, engine):
+    """Web requests await their casts on the event loop (CastQueue.wait): thirteen at once take no thread
+    but the writer's; a request that went away while waiting (cancelled) still has its cast stored, and the
+    writer goes on."""
+    community = make_community(db)
+    people = [make_resident(db, community, name=f"等待{i}", age=40) for i in range(14)]
+    committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)
+    election, round_ = election_at_polling(db, committee, community)
+    entries = [polling.entry_for(db, election, p.id) for p in people]
+    db.commit()  # the test's own write transaction would hold the writer back
+    writer = castqueue.CastQueue(make_sessionmaker(engine, write=True))
+
+    def cast(entry, code):
+        return castqueue.Cast(round_.id, entry.id, '{"chair":{"approve":[],"oppose":[],"write_in":[]}}', code, election.polling_day)
+
+    gone = cast(entries[13], "AAAA-AAAA-AB99")
+    casts = [cast(entry, f"AAAA-AAAA-AC{i:02d}") for i, entry in enumerate(entries[:13])] + [cast(entries[0], "AAAA-AAAA-AD00")]
+
+    async def requests():
+        waiting = asyncio.ensure_future(writer.wait(gone))
+        await asyncio.sleep(0)
+        waiting.cancel()
+        threads = threading.active_count()
+        outcomes = await asyncio.gather(*(writer.wait(c) for c in casts))
+        return outcomes, threading.active_count() - threads
+
+    outcomes, more_threads = asyncio.run(requests())
+    assert sorted(outcomes) == ["duplicate"] + ["ok"] * 13  # the voter twice: one of the two counts
+    assert more_threads <= 1  # at most the writer itself, started by the first cast
+    assert gone.done.wait(10) and gone.outcome == "ok"
+    assert db.scalar(select(func.count()).select_from(RollMark)) == 14
+    assert db.scalar(select(func.count()).select_from(Ballot)) == 14
