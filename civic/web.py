@@ -78,11 +78,12 @@ def form(request: Request) -> FormData:
 
 
 def view(handler=None, *, writes: bool = True, export: bool = False):
-    """Write views as plain functions of the request: the form is parsed first, then the handler runs
-    in the thread pool, so blocking database calls never stall the event loop. `writes=False` gives a
-    POST a read-only session (for handlers whose writes go through a queue, see castqueue). A GET runs in
-    one of the worker's few page threads (`page_threads`), unless it is an `export` (a file of a whole
-    community, a board): those may take seconds and go to the shared pool, so they never hold up pages."""
+    """Views as plain functions of the request: the form is parsed first, then the handler runs. A form (POST)
+    runs in the shared thread pool, so waiting for the write lock never stalls the event loop; `writes=False`
+    gives it a read-only session (for handlers whose writes go through a queue, see castqueue). A GET is a
+    page (`run_view`: on the event loop with SQLite, in one of a few page threads with PostgreSQL), unless it
+    is an `export` (a file of a whole community, a board): those may take seconds and go to the shared pool,
+    so they never hold up pages."""
     from functools import wraps
 
     def decorate(function):
@@ -100,22 +101,31 @@ def view(handler=None, *, writes: bool = True, export: bool = False):
 
 
 async def run_view(function, request: Request, *args, page: bool = False):
-    """`function(request, *args)` in a worker thread, its session closed there; `page`: in one of the worker's
-    few page threads (short work that never waits on others), else in the shared pool."""
+    """`function(request, *args)` with its session closed when it returns. `page` (short reads that never wait
+    on others: pages, a ballot's checks): in one of the worker's few page threads, or right on the event loop
+    where `Settings.page_thread_count` is 0 (the default on SQLite). Otherwise in the shared thread pool."""
     from anyio import to_thread
 
-    limiter = page_threads(request) if page else None
+    if page:
+        limiter = page_threads(request)
+        if limiter is None:
+            return _run_and_close(function, request, *args)
+    else:
+        limiter = None
     return await to_thread.run_sync(_run_and_close, function, request, *args, limiter=limiter)
 
 
 def page_threads(request: Request):
-    """The worker's limit on pages rendered at once (`Settings.page_thread_count`); one per event loop, as
-    anyio's limiters belong to the loop that made them (tests run several)."""
+    """The worker's limit on pages rendered at once (`Settings.page_thread_count`), None for "on the event
+    loop"; one per event loop, as anyio's limiters belong to the loop that made them (tests run several)."""
+    count = request.app.state.settings.page_thread_count
+    if not count:
+        return None
     limiters = request.app.state.page_threads
     loop = asyncio.get_running_loop()
     limiter = limiters.get(loop)
     if limiter is None:
-        limiter = limiters[loop] = CapacityLimiter(request.app.state.settings.page_thread_count)
+        limiter = limiters[loop] = CapacityLimiter(count)
     return limiter
 
 

@@ -1,5 +1,5 @@
-"""A worker renders at most CIVIC_PAGE_THREADS pages (GET) at once; exports and forms (POST) are not held up
-by them (civic.web.view, civic.web.page_threads)."""
+"""A worker renders at most CIVIC_PAGE_THREADS pages (GET) at once, or with 0 (SQLite's default) right on its
+event loop; exports and forms (POST) are not held up by them (civic.web.view, civic.web.page_threads)."""
 import asyncio
 import threading
 import time
@@ -15,11 +15,12 @@ from civic.web import view
 
 
 def make_app(page_threads: int):
-    running = {"now": 0, "most": 0}
+    running = {"now": 0, "most": 0, "threads": set()}
     lock = threading.Lock()
 
     def work(request):
         with lock:
+            running["threads"].add(threading.current_thread())
             running["now"] += 1
             running["most"] = max(running["most"], running["now"])
         time.sleep(0.05)
@@ -55,7 +56,25 @@ def test_exports_and_forms_are_not_held_up_by_the_page_threads():
     assert running["most"] > 1
 
 
+def test_with_none_pages_run_on_the_event_loop_and_forms_still_in_threads():
+    app, running = make_app(page_threads=0)
+
+    async def pages_then_forms():
+        loop_thread = threading.current_thread()
+        await at_once(app, "GET", "/page", 4)
+        pages, most = set(running["threads"]), running["most"]
+        running["threads"].clear()
+        await at_once(app, "POST", "/page", 4)
+        return loop_thread, pages, most, set(running["threads"])
+
+    loop_thread, pages, most, forms = asyncio.run(pages_then_forms())
+    assert pages == {loop_thread} and most == 1  # one after the other, on the loop's own thread
+    assert forms and loop_thread not in forms
+
+
 def test_the_default_follows_the_database():
-    assert Settings(database_url="sqlite:///x.db", data_dir=None, secret_key="x").page_thread_count == 2
+    assert Settings(database_url="sqlite:///x.db", data_dir=None, secret_key="x").page_thread_count == 0
     assert Settings(database_url="postgresql+psycopg://h/db", data_dir=None, secret_key="x").page_thread_count == 4
     assert Settings.from_env({"CIVIC_PAGE_THREADS": "6", "CIVIC_SECRET_KEY": "x"}).page_thread_count == 6
+    assert Settings.from_env({"CIVIC_PAGE_THREADS": "2", "CIVIC_SECRET_KEY": "x"}).page_thread_count == 2
+    assert Settings.from_env({"CIVIC_PAGE_THREADS": "", "CIVIC_SECRET_KEY": "x"}).page_thread_count == 0

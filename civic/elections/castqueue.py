@@ -226,5 +226,8 @@ _QUEUES_LOCK = threading.Lock()
 
 
 def for_sessions(sessions: sessionmaker) -> CastQueue:
-    with _QUEUES_LOCK:
-        return _QUEUES.setdefault(id(sessions), CastQueue(sessions))
+    found = _QUEUES.get(id(sessions))
+    if found is None:
+        with _QUEUES_LOCK:
+            found = _QUEUES.setdefault(id(sessions), CastQueue(sessions))
+    return found
