@@ -57,12 +57,15 @@ def _resolve(future: asyncio.Future, outcome: str) -> None:
         future.set_result(outcome)
 
 
-def write_casts(db: Session, casts: list[Cast]) -> None:
+def write_casts(db: Session, casts: list[Cast], *, one_by_one: bool = False) -> None:
     """Writes casts of one round in the caller's transaction (the caller commits).
 
-    The batch is written with one statement per table (executemany) after one look at the roll marks;
-    should a race with another process still hit the marks' primary key, it falls back to one savepoint
-    per cast, so only the second ballot of a voter fails."""
+    The batch is written with one statement per table (executemany) after one look at the roll marks,
+    under the round's lock, so no other writer can mark one of these voters in between. Should the marks'
+    primary key still refuse the batch, IntegrityError reaches the caller, whose transaction is then lost:
+    it writes the batch again `one_by_one`, each cast in its own savepoint, so only the second ballot of a
+    voter fails. (A savepoint around every batch cost two more statements — round trips on PostgreSQL —
+    while the round's lock was held.)"""
     state = lock_round(db, casts[0].round_id)
     if state["status"] != "open":
         for cast in casts:
@@ -77,19 +80,16 @@ def write_casts(db: Session, casts: list[Cast]) -> None:
         else:
             voted.add(cast.roll_entry_id)  # the same voter twice in one batch: the first one counts
             fresh.append(cast)
-    if not fresh:
-        return
-    try:
-        with db.begin_nested():
+    if not one_by_one:
+        if fresh:
             insert_batch(db, state, fresh)
-    except IntegrityError:
-        for cast in fresh:
-            try:
-                with db.begin_nested():
-                    insert_batch(db, state, [cast])
-            except IntegrityError:
-                cast.outcome = "duplicate"
         return
+    for cast in fresh:
+        try:
+            with db.begin_nested():
+                insert_batch(db, state, [cast])
+        except IntegrityError:
+            cast.outcome = "duplicate"
 
 
 def insert_batch(db: Session, state: dict, casts: list[Cast], shuffle=None) -> None:
@@ -207,9 +207,12 @@ class CastQueue:
 
     def _write(self, casts: list[Cast]) -> None:
         try:
-            with self.sessions() as db:
-                write_casts(db, casts)
-                db.commit()
+            try:
+                self._commit(casts, one_by_one=False)
+            except IntegrityError:  # nothing of the batch was stored: again, one savepoint per cast
+                for cast in casts:
+                    cast.outcome = ""
+                self._commit(casts, one_by_one=True)
         except Exception:  # the transaction is gone: no cast of it was stored
             for cast in casts:
                 cast.outcome = "failed"
@@ -218,6 +221,11 @@ class CastQueue:
                 if not cast.outcome:
                     cast.outcome = "failed"
                 cast.settle()
+
+    def _commit(self, casts: list[Cast], *, one_by_one: bool) -> None:
+        with self.sessions() as db:
+            write_casts(db, casts, one_by_one=one_by_one)
+            db.commit()
 
 
 _shuffle = random.SystemRandom().shuffle

@@ -185,7 +185,7 @@ def cast_checked(db: Session, actor: Actor, facts: CastFacts, ballot: dict, *, w
     """The checks and the write of an online cast (see cast_online), on facts already read."""
     cast = prepare_cast(actor, facts, ballot)
     if writer is None:
-        castqueue.write_casts(db, [cast])
+        castqueue.write_casts(db, [cast], one_by_one=True)
         if cast.outcome == "ok":
             db.commit()
         else:

@@ -140,3 +140,31 @@ def test_casts_awaited_on_the_event_loop_hold_no_thread(db, engine):
     assert gone.done.wait(10) and gone.outcome == "ok"
     assert db.scalar(select(func.count()).select_from(RollMark)) == 14
     assert db.scalar(select(func.count()).select_from(Ballot)) == 14
+
+
+def test_a_batch_the_key_refuses_is_written_again_one_by_one(db, engine, monkeypatch):
+    """Should the roll marks' primary key refuse a batch (a mark the look before missed — the round's lock
+    makes it a should-not-happen), nothing of it is kept and the batch is written again cast by cast: only
+    the second ballot of that voter fails. The look is made blind here to let the key do the refusing."""
+    from sqlalchemy import false
+
+    community = make_community(db)
+    people = [make_resident(db, community, name=f"重写{i}", age=40) for i in range(12)]
+    committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)
+    election, round_ = election_at_polling(db, committee, community)
+    entries = [polling.entry_for(db, election, p.id) for p in people]
+
+    def cast(entry, code):
+        return castqueue.Cast(round_.id, entry.id, '{"chair":{"approve":[],"oppose":[],"write_in":[]}}', code, election.polling_day)
+
+    castqueue.write_casts(db, [cast(entries[0], "AAAA-AAAA-AE01")])
+    db.commit()
+    monkeypatch.setattr(castqueue, "_voted_statement", lambda: select(RollMark.roll_entry_id).where(false()))
+    batch = [cast(entries[0], "AAAA-AAAA-AE02"), cast(entries[1], "AAAA-AAAA-AE03"), cast(entries[2], "AAAA-AAAA-AE04")]
+    castqueue.CastQueue(make_sessionmaker(engine, write=True))._write(batch)
+    assert [c.outcome for c in batch] == ["duplicate", "ok", "ok"]
+    assert all(c.done.is_set() for c in batch)
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(RollMark)) == 3
+    assert db.scalar(select(func.count()).select_from(Ballot)) == 3
+    assert db.get(Round, round_.id).entries == 3
