@@ -74,7 +74,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         # growing sleeps (up to 100 ms), which under load turns a queue of writers into seconds of latency; a
         # lock hands over at once. Threads of this process queue on a Python lock, processes (uvicorn
         # workers) on an flock of a file beside the database, which the kernel releases if a process dies.
-        write_lock = WriteLock(_database_path(url))
+        write_lock = _WRITE_LOCKS[engine.pool] = WriteLock(_database_path(url))
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
@@ -83,6 +83,9 @@ def make_engine(url: str, **kwargs) -> Engine:
                 # A deferred BEGIN takes no lock and cannot be busy: straight to the driver, without the
                 # statement machinery (events, a result object) every read request would otherwise pay for it.
                 conn.connection.driver_connection.execute("BEGIN")
+                return
+            if write == "held":  # the caller holds the write lock already (see write_lock_of)
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
                 return
             write_lock.acquire()
             try:
@@ -108,6 +111,15 @@ def make_engine(url: str, **kwargs) -> Engine:
     return engine
 
 
+_WRITE_LOCKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def write_lock_of(bind) -> "WriteLock | None":
+    """The write lock of a SQLite engine (or of an engine with options made from it); None for PostgreSQL.
+    Whoever takes it with `try_acquire` writes through `execution_options(civic_write="held")`."""
+    return _WRITE_LOCKS.get(bind.pool)
+
+
 class WriteLock:
     """The process's Python lock, then (for a database file) an exclusive flock shared by every process.
 
@@ -127,13 +139,34 @@ class WriteLock:
         if self.path is None:
             return
         try:
-            if self.fd is None:
-                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-                weakref.finalize(self, os.close, self.fd)  # closed with its engine (tests make thousands)
+            self._open()
             self.held = self._flock()
         except BaseException:
             self.threads.release()
             raise
+
+    def try_acquire(self) -> bool:
+        """Both locks if they are free right now, else neither (for a caller that must not wait: the event loop)."""
+        if not self.threads.acquire(blocking=False):
+            return False
+        if self.path is None:
+            return True
+        try:
+            self._open()
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.threads.release()
+            return False
+        except BaseException:
+            self.threads.release()
+            raise
+        self.held = True
+        return True
+
+    def _open(self) -> None:
+        if self.fd is None:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            weakref.finalize(self, os.close, self.fd)  # closed with its engine (tests make thousands)
 
     def _flock(self) -> bool:
         deadline, pause = time.monotonic() + self.seconds, 0.00005

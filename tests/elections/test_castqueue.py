@@ -2,11 +2,14 @@
 import asyncio
 import json
 import threading
+import time
+
+import pytest
 
 from sqlalchemy import func, select
 
 from civic import clock
-from civic.db import make_sessionmaker
+from civic.db import make_engine, make_sessionmaker
 from civic.elections import board, castqueue, polling
 from civic.elections.models import Ballot, Election, Round, RollMark
 from civic.errors import Conflict
@@ -168,3 +171,88 @@ def test_a_batch_the_key_refuses_is_written_again_one_by_one(db, engine, monkeyp
     assert db.scalar(select(func.count()).select_from(RollMark)) == 3
     assert db.scalar(select(func.count()).select_from(Ballot)) == 3
     assert db.get(Round, round_.id).entries == 3
+
+
+def _voters_at_polling(db, n: int, name: str):
+    community = make_community(db)
+    people = [make_resident(db, community, name=f"{name}{i}", age=40) for i in range(n)]
+    committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)
+    election, round_ = election_at_polling(db, committee, community)
+    entries = [polling.entry_for(db, election, p.id) for p in people]
+    db.commit()
+
+    def cast(entry, code):
+        return castqueue.Cast(round_.id, entry.id, '{"chair":{"approve":[],"oppose":[],"write_in":[]}}', code, election.polling_day)
+
+    return entries, cast
+
+
+def _holding_the_write_lock(engine, seconds: float) -> threading.Thread:
+    """Another writer of this process (a staff form, say) in its transaction for `seconds`."""
+    held = threading.Event()
+
+    def hold():
+        with make_sessionmaker(engine, write=True)() as other:
+            other.connection()  # BEGIN IMMEDIATE: the write lock is taken
+            held.set()
+            time.sleep(seconds)
+            other.commit()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(10)
+    return thread
+
+
+@pytest.fixture
+def sqlite_db(sqlite_url):
+    """The casts written on the event loop are SQLite's alone (PostgreSQL's go through the writer thread)."""
+    engine = make_engine(sqlite_url)
+    with make_sessionmaker(engine, write=True)() as session:
+        yield session, engine
+    engine.dispose()
+
+
+def test_on_sqlite_the_event_loop_writes_when_the_lock_is_free_and_serves_meanwhile(sqlite_db):
+    """With SQLite the loop writes its casts itself, never waiting for the write lock: while another writer
+    holds it, the loop goes on with other work and writes as soon as it is free."""
+    db, engine = sqlite_db
+    entries, cast = _voters_at_polling(db, 12, "轮询")
+    writer = castqueue.CastQueue(make_sessionmaker(engine, write=True))
+    assert writer.write_lock is not None
+    casts = [cast(entries[i], f"AAAA-AAAA-AF{i:02d}") for i in range(3)]
+
+    async def while_held():
+        holder = _holding_the_write_lock(engine, 0.3)
+        ticks, voting = 0, asyncio.gather(*(writer.wait(c) for c in casts))
+        while not voting.done():
+            await asyncio.sleep(0.01)
+            ticks += 1
+        holder.join()
+        return await voting, ticks
+
+    outcomes, ticks = asyncio.run(while_held())
+    assert outcomes == ["ok", "ok", "ok"]
+    assert ticks >= 10  # the loop kept running while the lock was taken
+    assert writer.thread is None  # no writer thread was needed
+    assert db.scalar(select(func.count()).select_from(RollMark)) == 3
+
+
+def test_a_cast_that_waited_too_long_for_the_lock_is_taken_back_not_written(sqlite_db, monkeypatch):
+    db, engine = sqlite_db
+    entries, cast = _voters_at_polling(db, 12, "超时")
+    writer = castqueue.CastQueue(make_sessionmaker(engine, write=True))
+    monkeypatch.setattr(castqueue, "WAIT_SECONDS", 0.1)
+    late = cast(entries[0], "AAAA-AAAA-AG01")
+
+    async def too_long():
+        holder = _holding_the_write_lock(engine, 0.4)
+        outcome = await writer.wait(late)
+        await asyncio.sleep(0.5)  # the lock is free again: a write, had the cast been left queued, happens now
+        holder.join()
+        return outcome
+
+    assert asyncio.run(too_long()) == "failed"
+    assert not late.done.is_set() and late.outcome == ""
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(RollMark)) == 0  # "nothing was recorded" is true
