@@ -199,9 +199,10 @@ def run(label: str, database_url: str | None, args, folder: Path) -> dict:
             profiler = subprocess.Popen(["py-spy", "record", "--pid", str(pid.pid), "--subprocesses", "--format", "raw", "--rate", "100", "--gil",
                                          "--output", f"{args.profile}.{label}.txt"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
-        cpu_before = common.cpu_seconds(pid.pid)
+        cpu_before, client_before = common.cpu_seconds(pid.pid), time.process_time()
         latencies, errors, elapsed = asyncio.run(drive(port, requests, args.concurrency))
         cpu = common.cpu_seconds(pid.pid) - cpu_before
+        client_cpu = time.process_time() - client_before
         if profiler:
             profiler.send_signal(__import__("signal").SIGINT)
             profiler.wait()
@@ -209,7 +210,8 @@ def run(label: str, database_url: str | None, args, folder: Path) -> dict:
     latencies.sort()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0] * 99
     return {"label": label, "rate": len(latencies) / elapsed, "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000,
-            "errors": len(errors), "rss": rss, "cast": len(latencies), "cpu_ms": cpu / max(len(latencies), 1) * 1000}
+            "errors": len(errors), "rss": rss, "cast": len(latencies), "cpu_ms": cpu / max(len(latencies), 1) * 1000,
+            "client_cores": client_cpu / elapsed, "server_cores": cpu / elapsed}
 
 
 def main() -> int:
@@ -231,7 +233,7 @@ def main() -> int:
     for r in results:
         print(f"{r['label']:10} {r['rate']:7.0f} ballots/s  ratio to baseline {r['rate'] / base_rate:.2f}  p50 {r['p50']:.0f} ms  "
               f"p95 {r['p95']:.0f} ms  p99 {r['p99']:.0f} ms  errors {r['errors']}  cast {r['cast']}  server CPU {r['cpu_ms']:.2f} ms/ballot  "
-              f"server RSS {r['rss']:.0f} MB")
+              f"server RSS {r['rss']:.0f} MB  cores used: server {r['server_cores']:.2f}, load client {r['client_cores']:.2f}")
     if len(results) == 2:
         print(f"PostgreSQL / SQLite throughput: {results[1]['rate'] / results[0]['rate']:.2f} (target ≥ 0.5)")
     common.cleanup(folder)

@@ -88,18 +88,25 @@ def track_writes(engine: Engine) -> None:
         if not touched or not _has_table(conn):
             return
         # Raw DB-API cursor: runs in the transaction being committed, before the COMMIT itself.
-        # Scopes come from a fixed list, never from input. An upsert: a truncated table starts again at 1.
-        rows = ",".join(f"('{s}', 1)" for s in sorted(touched) if s in TRACKED)
         cursor = conn.connection.dbapi_connection.cursor()
         try:
-            cursor.execute(f"INSERT INTO core_generation (scope, counter) VALUES {rows} "
-                           "ON CONFLICT (scope) DO UPDATE SET counter = core_generation.counter + 1")
+            bump(cursor, touched)
         finally:
             cursor.close()
 
     @event.listens_for(engine, "rollback")
     def _forget(conn):
         conn.info.pop("civic_touched", None)
+
+
+def bump(cursor, scopes) -> None:
+    """Counts a write to `scopes` in the transaction of the driver's `cursor` (for writers that skip the
+    engine's hooks). Scopes come from a fixed list, never from input. An upsert: a truncated table starts
+    again at 1."""
+    rows = ",".join(f"('{s}', 1)" for s in sorted(scopes) if s in TRACKED)
+    if rows:
+        cursor.execute(f"INSERT INTO core_generation (scope, counter) VALUES {rows} "
+                       "ON CONFLICT (scope) DO UPDATE SET counter = core_generation.counter + 1")
 
 
 _READY: "weakref.WeakSet[Engine]" = weakref.WeakSet()

@@ -13,6 +13,7 @@ from civic.db import make_engine, make_sessionmaker
 from civic.elections import board, castqueue, polling
 from civic.elections.models import Ballot, Election, Round, RollMark
 from civic.errors import Conflict
+from civic.pagecache import Generation
 from civic.registry.models import Community
 from civic.security import load_actor
 from tests.elections.factories import election_at_polling, publish_leaving_audit
@@ -256,3 +257,53 @@ def test_a_cast_that_waited_too_long_for_the_lock_is_taken_back_not_written(sqli
     assert not late.done.is_set() and late.outcome == ""
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(RollMark)) == 0  # "nothing was recorded" is true
+
+
+def test_the_event_loops_writer_on_sqlites_own_connection_keeps_every_rule(sqlite_db, monkeypatch):
+    """The loop's writer runs its statements on the driver's connection (write_casts_sqlite): one ballot per
+    voter (an earlier vote, the same voter twice in a batch, a batch the marks' key refuses), marks with
+    their day, the board's chain intact and verifiable, and the elections pages' generation bumped."""
+    db, engine = sqlite_db
+    community = make_community(db)
+    people = [make_resident(db, community, name=f"直写{i}", age=40) for i in range(12)]
+    committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)
+    election, round_ = election_at_polling(db, committee, community)
+    entries = [polling.entry_for(db, election, p.id) for p in people]
+    generation = db.scalar(select(Generation.counter).where(Generation.scope == "elections"))
+    db.commit()
+    writer = castqueue.CastQueue(make_sessionmaker(engine, write=True))
+    content = '{"chair":{"approve":[],"oppose":[],"write_in":[]}}'
+
+    def cast(i, code):
+        return castqueue.Cast(round_.id, entries[i].id, content, code, election.polling_day)
+
+    first = asyncio.run(writer.wait(cast(0, "AAAA-AAAA-AH00")))
+    batch = [cast(0, "AAAA-AAAA-AH01"), cast(1, "AAAA-AAAA-AH02"), cast(1, "AAAA-AAAA-AH03"), cast(2, "AAAA-AAAA-AH04")]
+
+    async def together(casts):
+        return await asyncio.gather(*(writer.wait(c) for c in casts))
+
+    outcomes = asyncio.run(together(batch))
+    assert first == "ok" and outcomes[0] == "duplicate" and outcomes[3] == "ok"
+    assert sorted(outcomes[1:3]) == ["duplicate", "ok"]
+    # A voter the look before misses (made blind here): the key refuses the batch, which is written again one by one.
+    statements = dict(castqueue._sqlite_statements())
+    statements["voted"] = statements["voted"].replace("WHERE", "WHERE 0 AND")
+    monkeypatch.setattr(castqueue, "_sqlite_statements", lambda: statements)
+    again = asyncio.run(together([cast(2, "AAAA-AAAA-AH05"), cast(3, "AAAA-AAAA-AH06")]))
+    assert again == ["duplicate", "ok"]
+    assert writer.thread is None
+    db.expire_all()
+    marks = db.execute(select(RollMark)).scalars().all()
+    assert len(marks) == 4 and {m.day for m in marks} == {election.polling_day} and {m.channel for m in marks} == {"online"}
+    assert db.scalar(select(func.count()).select_from(Ballot)) == 4
+    assert db.scalar(select(Generation.counter).where(Generation.scope == "elections")) > generation
+    round_ = db.get(Round, round_.id)
+    assert round_.entries == 4
+    with clock.frozen(election.polling_day):
+        polling.close_polling(db, committee, db.get(Election, election.id), db.get(Community, community.id), round_, {"box-1": 0})
+    polling.close_round(db, committee, db.get(Election, election.id), db.get(Community, community.id), round_)
+    ok, _recount, problems = board.verify(json.loads(round_.board))
+    assert ok, problems
+    online = {e["tracking_code"] for e in json.loads(round_.board)["entries"] if e["kind"] == "online"}
+    assert online >= {"AAAA-AAAA-AH00", "AAAA-AAAA-AH04", "AAAA-AAAA-AH06"} and len(online) == 4
