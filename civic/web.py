@@ -77,13 +77,13 @@ def form(request: Request) -> FormData:
     return getattr(request.state, "form", None) or FormData()
 
 
-def view(handler=None, *, writes: bool = True, export: bool = False):
+def view(handler=None, *, writes: bool = True, export: bool = False, waits: bool = False):
     """Views as plain functions of the request: the form is parsed first, then the handler runs. A form (POST)
     runs in the shared thread pool, so waiting for the write lock never stalls the event loop; `writes=False`
     gives it a read-only session (for handlers whose writes go through a queue, see castqueue). A GET is a
     page (`run_view`: on the event loop with SQLite, in one of a few page threads with PostgreSQL), unless it
-    is an `export` (a file of a whole community, a board): those may take seconds and go to the shared pool,
-    so they never hold up pages."""
+    is an `export` (a file of a whole community, a board) or `waits` (a GET that also writes, say a read
+    counter, and so may wait for the write lock): those go to the shared pool, so they never hold up pages."""
     from functools import wraps
 
     def decorate(function):
@@ -93,7 +93,7 @@ def view(handler=None, *, writes: bool = True, export: bool = False):
                 await form_data(request)
             if not writes:
                 request.state.read_only = True
-            return await run_view(function, request, page=request.method in ("GET", "HEAD") and not export)
+            return await run_view(function, request, page=request.method in ("GET", "HEAD") and not (export or waits))
 
         return endpoint
 

@@ -28,7 +28,8 @@ def make_app(page_threads: int):
             running["now"] -= 1
         return PlainTextResponse("ok")
 
-    routes = [Route("/page", view(work), methods=["GET", "POST"]), Route("/export", view(export=True)(work))]
+    routes = [Route("/page", view(work), methods=["GET", "POST"]), Route("/export", view(export=True)(work)),
+              Route("/counted", view(waits=True)(work))]
     app = Starlette(routes=routes)
     app.state.settings = Settings(database_url="sqlite://", data_dir=None, secret_key="x", page_threads=page_threads)
     app.state.page_threads = weakref.WeakKeyDictionary()
@@ -65,11 +66,15 @@ def test_with_none_pages_run_on_the_event_loop_and_forms_still_in_threads():
         pages, most = set(running["threads"]), running["most"]
         running["threads"].clear()
         await at_once(app, "POST", "/page", 4)
-        return loop_thread, pages, most, set(running["threads"])
+        forms = set(running["threads"])
+        running["threads"].clear()
+        await at_once(app, "GET", "/counted", 2)  # a page that also writes (a read counter) may wait: not on the loop
+        return loop_thread, pages, most, forms, set(running["threads"])
 
-    loop_thread, pages, most, forms = asyncio.run(pages_then_forms())
+    loop_thread, pages, most, forms, counted = asyncio.run(pages_then_forms())
     assert pages == {loop_thread} and most == 1  # one after the other, on the loop's own thread
     assert forms and loop_thread not in forms
+    assert counted and loop_thread not in counted
 
 
 def test_the_default_follows_the_database():

@@ -114,7 +114,7 @@ def item_context(request: Request, item: Disclosure, **extra) -> dict:
     return ctx
 
 
-@view
+@view(waits=True)  # counts the reading in a write transaction of its own
 def item_page(request: Request):
     item = public_item(request)
     response = render(request, "disclosure/item.html", item_context(request, item), block="feedback")
