@@ -121,7 +121,7 @@ class Detail:
     def my_support(self) -> bool:
         if not self._user_id:
             return False
-        return self._db.execute(select(Support.id).where(Support.consultation_id == self.consultation.id, Support.user_id == self._user_id)).first() is not None
+        return bool(snapshots.rows(self._db, _my_support_statement(), {"consultation_id": self.consultation.id, "user_id": self._user_id}))
 
     @cached_property
     def counts(self) -> dict:
@@ -243,6 +243,11 @@ def my_votes(db: Session, user_id: int | None, ids: list[int]) -> set[int]:
 def _my_signup_statement():
     return (snapshots.select_of(Signup).where(Signup.consultation_id == bindparam("consultation_id"), Signup.user_id == bindparam("user_id"))
             .order_by(Signup.id).limit(1))
+
+
+@cache
+def _my_support_statement():
+    return select(Support.id).where(Support.consultation_id == bindparam("consultation_id"), Support.user_id == bindparam("user_id"))  # one per reader (unique)
 
 
 @cache

@@ -98,3 +98,21 @@ def test_my_votes_are_the_readers_own_on_the_page_only(db, world):
     assert queries.my_votes(db, me.user.id, [ids[0], ids[4]]) == {ids[0], ids[4]}
     assert queries.my_votes(db, other.user.id, ids) == {ids[1]}
     assert queries.my_votes(db, me.user.id, []) == set() and queries.my_votes(db, None, ids) == set()
+
+
+def test_my_support_is_the_readers_own_on_a_page_and_on_a_write_session(db, engine, world):
+    """Asked on every signed-in consultation page, on the driver's cursor there (snapshots.rows): the same
+    answer as through the session, the reader's own support only."""
+    from civic import snapshots
+    from civic.db import make_sessionmaker
+
+    topic = services.propose_topic(db, world.residents[0], world.home, title="支持", body="谁支持了这个议题。")
+    supporter, other = world.residents[1], world.residents[2]
+    assert services.toggle_support(db, supporter, topic) is True
+    db.commit()
+    with make_sessionmaker(engine)() as page:
+        page.info.update(civic_snapshots=snapshots.Snapshots(30), civic_generations={})  # as web.db makes a GET page's
+        for session in (db, page):
+            assert queries.detail(session, topic, supporter.user.id).my_support is True
+            assert queries.detail(session, topic, other.user.id).my_support is False
+            assert queries.detail(session, topic, None).my_support is False
