@@ -38,7 +38,7 @@ VARIABLES = {
     "CIVIC_SESSION_HOURS": "hours a session lasts without activity; default 12",
     "CIVIC_ASSIST_MINUTES": "minutes an assisted-mode session lasts; default 30",
     "CIVIC_LOG_LEVEL": "logging level; default INFO",
-    "CIVIC_PAGE_THREADS": "threads per worker rendering pages (GET) at once; default 2 on SQLite, 4 on PostgreSQL",
+    "CIVIC_PAGE_THREADS": "threads per worker rendering pages (GET) at once; default: none on SQLite (on the event loop), 4 on PostgreSQL",
     "CIVIC_PAGE_CACHE_SECONDS": "longest time an anonymous page is served from the cache (writes invalidate it at once); 0 turns the cache off; default 30",
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import parse_qsl, urlparse
 
-from anyio import CapacityLimiter
+from anyio import CapacityLimiter, to_thread
 
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -104,8 +104,6 @@ async def run_view(function, request: Request, *args, page: bool = False):
     """`function(request, *args)` with its session closed when it returns. `page` (short reads that never wait
     on others: pages, a ballot's checks): in one of the worker's few page threads, or right on the event loop
     where `Settings.page_thread_count` is 0 (the default on SQLite). Otherwise in the shared thread pool."""
-    from anyio import to_thread
-
     if page:
         limiter = page_threads(request)
         if limiter is None:
@@ -130,8 +128,8 @@ def page_threads(request: Request):
 
 
 def _run_and_close(function, request: Request, *args):
-    """Runs the handler and closes its session in the same worker thread: returning the connection to the pool
-    (a rollback) then never blocks the event loop. Whatever renders after it (an error page) reads only."""
+    """Runs the handler and closes its session where it ran: in a worker thread, returning the connection to the
+    pool (a rollback) then never blocks the event loop. Whatever renders after it (an error page) reads only."""
     try:
         return function(request, *args)
     finally:

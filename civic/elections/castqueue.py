@@ -1,15 +1,15 @@
 """Group commit for online ballots.
 
 SQLite (and PostgreSQL) pay one fsync per committed transaction; one ballot per transaction caps a
-polling-day server at the disk's fsync rate and makes 32 waiting voters queue for it. Here the request
-threads validate a ballot on their own (read-only) and hand a prepared cast to one writer thread per
-process, which writes every cast waiting at that moment in ONE transaction — each in its own
-savepoint, so a second ballot of the same voter fails alone — and answers each request only after
-the commit returned. A tracking code is never shown for a ballot that is not durably stored.
+polling-day server at the disk's fsync rate and makes 32 waiting voters queue for it. Here a request
+checks its ballot on its own (read-only) and hands the prepared cast to its process's writer, which
+writes every cast waiting at that moment in ONE transaction, one statement per table — a batch the
+marks' key refuses is written again cast by cast, so a second ballot of the same voter fails alone —
+and answers each request only after the commit returned. A tracking code is never shown for a ballot
+that is not durably stored.
 
-A web request waits for its cast on the event loop (`CastQueue.wait`), not in a thread: a thread blocked
-on the writer would hold one of the worker's few threads, and many threads make every step of the writer
-wait for the GIL.
+A web request waits for its cast on the event loop (`CastQueue.wait`), never in a thread; with SQLite
+the loop is also the writer (see CastQueue).
 """
 from __future__ import annotations
 
@@ -76,14 +76,7 @@ def write_casts(db: Session, casts: list[Cast], *, one_by_one: bool = False) -> 
             cast.outcome = "closed"
         return
     wanted = {cast.roll_entry_id for cast in casts}
-    voted = set(db.connection().execute(_voted_statement(), {"round_id": casts[0].round_id, "entries": list(wanted)}).scalars())
-    fresh = []
-    for cast in casts:
-        if cast.roll_entry_id in voted:
-            cast.outcome = "duplicate"
-        else:
-            voted.add(cast.roll_entry_id)  # the same voter twice in one batch: the first one counts
-            fresh.append(cast)
+    fresh = _not_voted(casts, db.connection().execute(_voted_statement(), {"round_id": casts[0].round_id, "entries": list(wanted)}).scalars())
     if not one_by_one:
         if fresh:
             insert_batch(db, state, fresh)
@@ -94,6 +87,19 @@ def write_casts(db: Session, casts: list[Cast], *, one_by_one: bool = False) -> 
                 insert_batch(db, state, [cast])
         except IntegrityError:
             cast.outcome = "duplicate"
+
+
+def _not_voted(casts: list[Cast], voted) -> list[Cast]:
+    """The casts to write: not of a voter marked already (`voted`), nor a voter's second in the batch (the
+    first one counts); the others are marked duplicates."""
+    voted, fresh = set(voted), []
+    for cast in casts:
+        if cast.roll_entry_id in voted:
+            cast.outcome = "duplicate"
+        else:
+            voted.add(cast.roll_entry_id)
+            fresh.append(cast)
+    return fresh
 
 
 def insert_batch(db: Session, state: dict, casts: list[Cast], shuffle=None) -> None:
@@ -167,14 +173,7 @@ def write_casts_sqlite(dbapi_connection, casts: list[Cast]) -> None:
                 cursor.execute("ROLLBACK")
                 return
             wanted = sorted({cast.roll_entry_id for cast in casts})
-            voted = {r[0] for r in cursor.execute(sql["voted"] % ",".join("?" * len(wanted)), (round_id, *wanted))}
-            fresh = []
-            for cast in casts:
-                if cast.roll_entry_id in voted:
-                    cast.outcome = "duplicate"
-                else:
-                    voted.add(cast.roll_entry_id)
-                    fresh.append(cast)
+            fresh = _not_voted(casts, (r[0] for r in cursor.execute(sql["voted"] % ",".join("?" * len(wanted)), (round_id, *wanted))))
             if fresh:
                 rows = batch_rows(state, fresh)
                 cursor.executemany(sql["mark"], [(m["round_id"], m["roll_entry_id"], "online", "", 0, m["day"].isoformat())

@@ -380,9 +380,10 @@ def _ballot_form(request: Request):
 
 
 async def _confirm_ballot(request: Request):
-    """The confirmed ballot: polling day's hot path. A page thread checks it on facts read in one query
-    (polling.cast_facts); the cast then waits on the event loop for the group-commit writer (castqueue), so
-    no thread is held while it is written; the pages are loaded only to show a problem."""
+    """The confirmed ballot: polling day's hot path. It is checked as a page is rendered (`run_view`: on the
+    event loop with SQLite, a page thread with PostgreSQL) on facts read in one query (polling.cast_facts);
+    the cast then waits on the event loop for the group-commit writer (castqueue), so no thread is held while
+    it is written; the pages are loaded only to show a problem."""
     request.state.read_only = True
     cast = await run_view(_checked_cast, request, page=True)
     if not isinstance(cast, castqueue.Cast):
