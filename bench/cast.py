@@ -199,10 +199,11 @@ def run(label: str, database_url: str | None, args, folder: Path) -> dict:
             profiler = subprocess.Popen(["py-spy", "record", "--pid", str(pid.pid), "--subprocesses", "--format", "raw", "--rate", "100", "--gil",
                                          "--output", f"{args.profile}.{label}.txt"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
-        cpu_before, client_before = common.cpu_seconds(pid.pid), time.process_time()
+        cpu_before, client_before, pg_before = common.cpu_seconds(pid.pid), time.process_time(), common.postgres_cpu_seconds()
         latencies, errors, elapsed = asyncio.run(drive(port, requests, args.concurrency))
         cpu = common.cpu_seconds(pid.pid) - cpu_before
         client_cpu = time.process_time() - client_before
+        pg_cpu = common.postgres_cpu_seconds() - pg_before if database_url else 0.0
         if profiler:
             profiler.send_signal(__import__("signal").SIGINT)
             profiler.wait()
@@ -211,7 +212,7 @@ def run(label: str, database_url: str | None, args, folder: Path) -> dict:
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0] * 99
     return {"label": label, "rate": len(latencies) / elapsed, "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000,
             "errors": len(errors), "rss": rss, "cast": len(latencies), "cpu_ms": cpu / max(len(latencies), 1) * 1000,
-            "client_cores": client_cpu / elapsed, "server_cores": cpu / elapsed}
+            "client_cores": client_cpu / elapsed, "server_cores": cpu / elapsed, "pg_cores": pg_cpu / elapsed}
 
 
 def main() -> int:
@@ -233,7 +234,8 @@ def main() -> int:
     for r in results:
         print(f"{r['label']:10} {r['rate']:7.0f} ballots/s  ratio to baseline {r['rate'] / base_rate:.2f}  p50 {r['p50']:.0f} ms  "
               f"p95 {r['p95']:.0f} ms  p99 {r['p99']:.0f} ms  errors {r['errors']}  cast {r['cast']}  server CPU {r['cpu_ms']:.2f} ms/ballot  "
-              f"server RSS {r['rss']:.0f} MB  cores used: server {r['server_cores']:.2f}, load client {r['client_cores']:.2f}")
+              f"server RSS {r['rss']:.0f} MB  cores used: server {r['server_cores']:.2f}, load client {r['client_cores']:.2f}"
+              + (f", PostgreSQL {r['pg_cores']:.2f}" if r["pg_cores"] else ""))
     if len(results) == 2:
         print(f"PostgreSQL / SQLite throughput: {results[1]['rate'] / results[0]['rate']:.2f} (target ≥ 0.5)")
     common.cleanup(folder)

@@ -93,18 +93,25 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time used so far by the local PostgreSQL server's processes (it shares the cores with the app)."""
+    pids = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()
+    return sum(_process_cpu(int(p)) for p in pids)
+
+
+def _process_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) used so far by the server and its worker processes: on a machine shared with
     other jobs, CPU per request moves much less than requests per second."""
-    total = 0.0
     pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
-    for p in pids:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    return sum(_process_cpu(p) for p in pids)
 
 
 WRK_REPORT = """

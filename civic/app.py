@@ -231,7 +231,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.read_sessions = make_sessionmaker(engine)
+    app.state.read_sessions = make_sessionmaker(engine, reads=True)
     app.state.write_sessions = make_sessionmaker(engine, write=True)
     app.state.templates = make_environment(settings)
     app.state.sessions = SessionCookies(settings.secret_key, settings.session_hours)

@@ -204,7 +204,17 @@ def _track(engine: Engine) -> None:
     track_writes(engine)
 
 
-def make_sessionmaker(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:
-    """Write sessions take SQLite's write lock at BEGIN, so two writers queue instead of deadlocking."""
-    bind = engine.execution_options(civic_write=True) if write else engine
+def make_sessionmaker(engine: Engine, *, write: bool = False, reads: bool = False) -> sessionmaker[Session]:
+    """Write sessions take SQLite's write lock at BEGIN, so two writers queue instead of deadlocking.
+
+    `reads`: sessions that only read (the web's pages and a ballot's checks). On PostgreSQL they run without a
+    transaction (autocommit): each statement sees its own snapshot, exactly as under READ COMMITTED inside
+    one, and a request saves the BEGIN and ROLLBACK round trips (two of a cast's six). A write through them
+    would commit statement by statement: the tests refuse one (`civic_reads`, tests/conftest.py)."""
+    if write:
+        bind = engine.execution_options(civic_write=True)
+    elif reads and engine.dialect.name == "postgresql":
+        bind = engine.execution_options(isolation_level="AUTOCOMMIT", civic_reads=True)
+    else:
+        bind = engine
     return sessionmaker(bind, expire_on_commit=False)

@@ -8,11 +8,25 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
 
 from civic.db import make_engine, make_sessionmaker
 from civic.migrate import upgrade
 from civic.settings import Settings
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "CREATE", "ALTER", "DROP")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _reads_only_read(conn, cursor, statement, parameters, context, executemany):
+    """Sessions that only read run without a transaction on PostgreSQL (civic.db.make_sessionmaker `reads`),
+    where a write would commit statement by statement: every test refuses one."""
+    if conn.get_execution_options().get("civic_reads"):
+        words = statement.lstrip().upper()
+        if words.startswith(_WRITES) or "FOR UPDATE" in words:
+            raise AssertionError(f"a write through a reads-only session: {statement[:120]}")
+
 
 PG_ADMIN_URL = os.environ.get("CIVIC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 _PG_STATE: dict = {}
