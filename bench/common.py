@@ -63,7 +63,9 @@ def server(env: dict, cwd: Path, workers: int = 1, app: str | None = None):
     if app is None:
         command = [PYTHON, "-m", "civic.cli", "serve", "--port", str(port), "--workers", str(workers)]
     else:
-        command = [PYTHON, "-m", "uvicorn", app, "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+        # Served as Civic is (civic.serving: each worker its own socket), so both get the same share of the cores.
+        command = [PYTHON, "-c", f"from civic.serving import run; run({app!r}, host='127.0.0.1', port={port}, workers={workers}, "
+                   "log_level='warning', access_log=False)"]
     log = open(cwd / f"server-{port}.log", "w")
     process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

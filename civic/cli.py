@@ -25,11 +25,11 @@ def cmd_db_upgrade(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    import uvicorn
+    from civic import serving
 
     cmd_db_upgrade(args, settings)
     print(f"Civic on http://{args.host}:{args.port}/ ({'SQLite' if settings.is_sqlite else 'PostgreSQL'})")
-    uvicorn.run("civic.asgi:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True,
+    serving.run("civic.asgi:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True,
                 log_level=settings.log_level.lower(), access_log=settings.access_log, timeout_keep_alive=30)
     return 0
 

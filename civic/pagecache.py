@@ -103,10 +103,17 @@ def bump(cursor, scopes) -> None:
     """Counts a write to `scopes` in the transaction of the driver's `cursor` (for writers that skip the
     engine's hooks). Scopes come from a fixed list, never from input. An upsert: a truncated table starts
     again at 1."""
+    statement = bump_statement(scopes)
+    if statement:
+        cursor.execute(statement)
+
+
+def bump_statement(scopes) -> str:
+    """The statement `bump` runs ("" for no tracked scope), for writers that run their own statements."""
     rows = ",".join(f"('{s}', 1)" for s in sorted(scopes) if s in TRACKED)
-    if rows:
-        cursor.execute(f"INSERT INTO core_generation (scope, counter) VALUES {rows} "
-                       "ON CONFLICT (scope) DO UPDATE SET counter = core_generation.counter + 1")
+    if not rows:
+        return ""
+    return f"INSERT INTO core_generation (scope, counter) VALUES {rows} ON CONFLICT (scope) DO UPDATE SET counter = core_generation.counter + 1"
 
 
 _READY: "weakref.WeakSet[Engine]" = weakref.WeakSet()

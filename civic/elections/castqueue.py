@@ -8,8 +8,8 @@ marks' key refuses is written again cast by cast, so a second ballot of the same
 and answers each request only after the commit returned. A tracking code is never shown for a ballot
 that is not durably stored.
 
-A web request waits for its cast on the event loop (`CastQueue.wait`), never in a thread; with SQLite
-the loop is also the writer (see CastQueue).
+A web request waits for its cast on the event loop (`CastQueue.wait`), never in a thread, and the loop is
+also the writer: on SQLite's own connection, or on psycopg's asynchronous one (see CastQueue).
 """
 from __future__ import annotations
 
@@ -18,8 +18,11 @@ import queue
 import random
 import sqlite3
 import threading
+import weakref
 from dataclasses import dataclass, field
 from functools import cache
+
+import psycopg
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -152,61 +155,137 @@ def batch_rows(state: dict, casts: list[Cast], shuffle=None) -> BatchRows:
     return BatchRows(marks, ballots, entries, head, seq)
 
 
-def write_casts_sqlite(dbapi_connection, casts: list[Cast]) -> None:
-    """write_casts for SQLite on the driver's own connection, its write lock held by the caller: the event
-    loop's writer (CastQueue.wait). Through SQLAlchemy's statement machinery the same nine statements cost
-    more than the rest of the batch. Commits, or rolls back and raises (sqlite3.IntegrityError: the caller
-    writes the batch again one by one)."""
-    from civic.pagecache import bump
-
-    sql = _sqlite_statements()
-    round_id = casts[0].round_id
+def write_casts_on_driver(dbapi_connection, casts: list[Cast]) -> None:
+    """write_casts on the driver's own connection (sqlite3, or psycopg from a thread), in a transaction of its
+    own: through SQLAlchemy's statement and session machinery the same statements cost more than the rest of
+    the batch. SQLite: the caller holds the write lock. Commits, or rolls back and raises (IntegrityError: the
+    caller writes the batch again one by one)."""
+    plan = _batch_plan(casts, _driver_statements(_is_sqlite(dbapi_connection)))
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("BEGIN IMMEDIATE")
-        try:
-            row = cursor.execute(sql["lock"], (round_id,)).fetchone()
-            state = {"id": row[0], "status": row[1], "head": row[2], "entries": row[3]}
-            if state["status"] != "open":
-                for cast in casts:
-                    cast.outcome = "closed"
-                cursor.execute("ROLLBACK")
+        rows = None
+        while True:
+            try:
+                statement, parameters, many = plan.send(rows)
+            except StopIteration:
                 return
-            wanted = sorted({cast.roll_entry_id for cast in casts})
-            fresh = _not_voted(casts, (r[0] for r in cursor.execute(sql["voted"] % ",".join("?" * len(wanted)), (round_id, *wanted))))
-            if fresh:
-                rows = batch_rows(state, fresh)
-                cursor.executemany(sql["mark"], [(m["round_id"], m["roll_entry_id"], "online", "", 0, m["day"].isoformat())
-                                                 for m in rows.marks])
-                cursor.executemany(sql["ballot"], [(b["round_id"], b["id"], b["content"]) for b in rows.ballots])
-                cursor.executemany(sql["entry"], [(e["round_id"], e["seq"], e["kind"], e["tracking_code"], e["entry"]) for e in rows.entries])
-                cursor.execute(sql["advance"], (rows.head, rows.seq, round_id))
-                bump(cursor, ("elections",))
-            cursor.execute("COMMIT")
-        except BaseException:
-            for cast in casts:
-                cast.outcome = ""
-            cursor.execute("ROLLBACK")
-            raise
-        if fresh:
-            rows.stored(state, fresh)
+            if statement in ("COMMIT", "ROLLBACK"):
+                (dbapi_connection.commit if statement == "COMMIT" else dbapi_connection.rollback)()
+                rows = None
+                continue
+            if many:
+                cursor.executemany(statement, parameters)
+            else:
+                cursor.execute(statement, parameters)
+            rows = cursor.fetchall() if cursor.description else None
+    except BaseException as error:
+        dbapi_connection.rollback()
+        plan.throw(error)
     finally:
         cursor.close()
 
 
+async def write_casts_async(connection, casts: list[Cast]) -> None:
+    """write_casts_on_driver on psycopg's asynchronous connection: the event loop's writer for PostgreSQL,
+    which serves other requests while the database answers (a writer thread waited for the interpreter's lock
+    after every round trip while the loop held it)."""
+    plan = _batch_plan(casts, _driver_statements(False))
+    async with connection.cursor() as cursor:
+        rows = None
+        try:
+            while True:
+                try:
+                    statement, parameters, _many = plan.send(rows)
+                except StopIteration:
+                    return
+                if statement in ("COMMIT", "ROLLBACK"):
+                    await (connection.commit() if statement == "COMMIT" else connection.rollback())
+                    rows = None
+                    continue
+                await cursor.execute(statement, parameters)
+                rows = await cursor.fetchall() if cursor.description else None
+        except BaseException as error:
+            if not connection.closed:
+                await connection.rollback()
+            plan.throw(error)
+
+
+def _batch_plan(casts: list[Cast], sql: dict):
+    """The writer's statements for one batch of one round, whatever runs them: yields (statement, parameters,
+    many) and is sent back each statement's rows. Ends after COMMIT or ROLLBACK; a failure thrown into it
+    leaves every outcome open and is raised again."""
+    round_id = casts[0].round_id
+    try:
+        if sql["begin"]:
+            yield sql["begin"], (), False
+        row = (yield sql["lock"], (round_id,), False)[0]
+        state = {"id": row[0], "status": row[1], "head": row[2], "entries": row[3]}
+        if state["status"] != "open":
+            yield "ROLLBACK", None, False
+            for cast in casts:
+                cast.outcome = "closed"
+            return
+        wanted = sorted({cast.roll_entry_id for cast in casts})
+        fresh = _not_voted(casts, (r[0] for r in (yield *sql["voted"](round_id, wanted), False)))
+        if fresh:
+            rows = batch_rows(state, fresh)
+            day, insert = sql["day"], sql["insert"]
+            yield insert(sql["mark"], [(m["round_id"], m["roll_entry_id"], "online", "", False, day(m["day"])) for m in rows.marks])
+            yield insert(sql["ballot"], [(b["round_id"], b["id"], b["content"]) for b in rows.ballots])
+            yield insert(sql["entry"], [(e["round_id"], e["seq"], e["kind"], e["tracking_code"], e["entry"]) for e in rows.entries])
+            yield sql["advance"], (rows.head, rows.seq, round_id), False
+            yield sql["bump"], (), False
+        yield "COMMIT", None, False
+    except BaseException:
+        for cast in casts:
+            cast.outcome = ""
+        raise
+    if fresh:
+        rows.stored(state, fresh)
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    return isinstance(dbapi_connection, sqlite3.Connection)
+
+
 @cache
-def _sqlite_statements() -> dict[str, str]:
-    """The writer's statements in SQLite's own SQL, on the models' table names."""
+def _driver_statements(sqlite: bool) -> dict:
+    """The writer's statements in the driver's own SQL (qmark for sqlite3, format for psycopg), on the
+    models' table names. SQLite begins by taking the write lock; psycopg opens the transaction itself."""
     from civic.elections.models import Ballot, BoardEntry, RollMark, Round
+    from civic.pagecache import bump_statement
 
     rounds, marks, ballots, entries = (m.__table__.name for m in (Round, RollMark, Ballot, BoardEntry))
+    mark = "?" if sqlite else "%s"
+
+    def marks_of(n: int) -> str:
+        return ", ".join([mark] * n)
+
+    def insert_rows(statement: str, rows: list[tuple]) -> tuple:
+        if sqlite:  # sqlite3's executemany steps one prepared statement in C
+            return statement + f" VALUES ({marks_of(len(rows[0]))})", rows, True
+        # One statement of many rows: psycopg's executemany would send (and PostgreSQL run) one per row.
+        one = f"({marks_of(len(rows[0]))})"
+        return statement + " VALUES " + ", ".join([one] * len(rows)), [value for row in rows for value in row], False
+
+    voted = f"SELECT roll_entry_id FROM {marks} WHERE round_id = {mark} AND roll_entry_id "
+    if sqlite:
+        def voted_statement(round_id, wanted):
+            return voted + f"IN ({marks_of(len(wanted))})", (round_id, *wanted)
+    else:
+        def voted_statement(round_id, wanted):
+            return voted + "= ANY(%s)", (round_id, wanted)
     return {
-        "lock": f"SELECT id, status, head, entries FROM {rounds} WHERE id = ?",
-        "voted": f"SELECT roll_entry_id FROM {marks} WHERE round_id = ? AND roll_entry_id IN (%s)",
-        "mark": f"INSERT INTO {marks} (round_id, roll_entry_id, channel, box_key, by_proxy, day) VALUES (?, ?, ?, ?, ?, ?)",
-        "ballot": f"INSERT INTO {ballots} (round_id, id, content) VALUES (?, ?, ?)",
-        "entry": f"INSERT INTO {entries} (round_id, seq, kind, tracking_code, entry) VALUES (?, ?, ?, ?, ?)",
-        "advance": f"UPDATE {rounds} SET head = ?, entries = ? WHERE id = ?",
+        "begin": "BEGIN IMMEDIATE" if sqlite else "",
+        "lock": f"SELECT id, status, head, entries FROM {rounds} WHERE id = {mark}" + ("" if sqlite else " FOR UPDATE"),
+        "voted": voted_statement,
+        "insert": insert_rows,
+        "mark": f"INSERT INTO {marks} (round_id, roll_entry_id, channel, box_key, by_proxy, day)",
+        "ballot": f"INSERT INTO {ballots} (round_id, id, content)",
+        "entry": f"INSERT INTO {entries} (round_id, seq, kind, tracking_code, entry)",
+        "advance": f"UPDATE {rounds} SET head = {mark}, entries = {mark} WHERE id = {mark}",
+        "bump": bump_statement(("elections",)),
+        "day": (lambda day: day.isoformat()) if sqlite else (lambda day: day),  # sqlite3's date adapter is deprecated
     }
 
 
@@ -244,15 +323,18 @@ def _advance_statement():
 
 
 class CastQueue:
-    """One writer per process and database: a thread, started on first use; and, with SQLite, the event loop.
+    """One writer per process and database: a thread, started on first use, for casts submitted from threads;
+    and every event loop writes the casts awaited on it (`wait`), in batches.
 
-    A cast awaited on an event loop (`wait`) is written by that loop itself where the database is SQLite:
-    the casts checked in one turn of the loop are written together as soon as the write lock is free —
-    tried without waiting, and tried again a moment later while the loop serves other requests. SQLite's
-    statements are calls into a local file; a writer thread would wait for the GIL after each of them
-    while the loop holds it (its batches took 16 ms for 14 casts, most of it waiting, with the write lock
-    held all along, so the other workers waited too). PostgreSQL (round trips over the network) and
-    `submit` (from a thread) use the writer thread."""
+    SQLite: the casts checked in one turn of the loop are written together, on the loop, as soon as the write
+    lock is free — tried without waiting, and tried again a moment later while the loop serves other
+    requests. SQLite's statements are calls into a local file; a writer thread would wait for the GIL after
+    each of them while the loop holds it (its batches took 16 ms for 14 casts, most of it waiting, with the
+    write lock held all along, so the other workers waited too).
+
+    PostgreSQL: a task of the loop writes on its own asynchronous connection (psycopg), one batch at a time;
+    the casts checked while a batch is written make the next one. A writer thread waited for the GIL after
+    every one of its round trips (casting ran at half a core with the database idle)."""
 
     def __init__(self, sessions: sessionmaker):
         self.sessions = sessions
@@ -263,6 +345,8 @@ class CastQueue:
         self.write_lock = write_lock_of(bind)
         self.held_sessions = sessionmaker(bind.execution_options(civic_write="held"), expire_on_commit=False) if self.write_lock else None
         self.on_loop: dict[asyncio.AbstractEventLoop, list[Cast]] = {}  # casts waiting for the loop's next write
+        self.writing: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}  # PostgreSQL: the loop's writer task
+        self.connections: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, object]" = weakref.WeakKeyDictionary()
 
     def submit(self, cast: Cast) -> str:
         """Hands `cast` to the writer thread and blocks this thread until it is committed; returns the outcome."""
@@ -276,13 +360,13 @@ class CastQueue:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         cast.waiter = (loop, future)
-        if self.write_lock is None:
-            self._put(cast)
-        else:
-            batch = self.on_loop.setdefault(loop, [])
-            batch.append(cast)
+        batch = self.on_loop.setdefault(loop, [])
+        batch.append(cast)
+        if self.write_lock is not None:
             if len(batch) == 1:
                 loop.call_soon(self._write_on_loop, loop)
+        elif loop not in self.writing:
+            self.writing[loop] = loop.create_task(self._write_async(loop))
         try:
             return await asyncio.wait_for(future, WAIT_SECONDS)
         except TimeoutError:
@@ -298,10 +382,49 @@ class CastQueue:
             loop.call_later(RETRY_SECONDS, self._write_on_loop, loop)
             return
         try:
-            batch = self.on_loop.pop(loop)[:]
-            self._write_batch(batch, self.held_sessions, on_driver=True)
+            self._write_batch(self.on_loop.pop(loop)[:])
         finally:
             self.write_lock.release()
+
+    async def _write_async(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            while self.on_loop.get(loop):
+                pending = self.on_loop[loop]
+                batch, self.on_loop[loop] = pending[:MAX_BATCH], pending[MAX_BATCH:]
+                _shuffle(batch)
+                for casts in _by_round(batch):
+                    await self._write_one_async(casts, loop)
+        finally:
+            self.writing.pop(loop, None)
+
+    async def _write_one_async(self, casts: list[Cast], loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            try:
+                await write_casts_async(await self._connection(loop), casts)
+            except INTEGRITY_ERRORS:  # nothing of the batch was stored: again, cast by cast (never expected)
+                for cast in casts:
+                    cast.outcome = ""
+                await asyncio.to_thread(self._one_by_one, casts)
+        except Exception:  # the transaction is gone, no cast of it stored; a new connection for the next batch
+            connection = self.connections.pop(loop, None)
+            if connection is not None:
+                await connection.close()
+            for cast in casts:
+                cast.outcome = "failed"
+        finally:
+            for cast in casts:
+                if not cast.outcome:
+                    cast.outcome = "failed"
+                cast.settle()
+
+    async def _connection(self, loop: asyncio.AbstractEventLoop):
+        """The loop's own connection for writing casts, opened on first use (psycopg's asynchronous ones
+        belong to the loop that opened them)."""
+        connection = self.connections.get(loop)
+        if connection is None or connection.closed:
+            url = self.sessions.kw["bind"].url.set(drivername="postgresql")
+            connection = self.connections[loop] = await psycopg.AsyncConnection.connect(url.render_as_string(hide_password=False))
+        return connection
 
     def _put(self, cast: Cast) -> None:
         with self.start_lock:
@@ -318,30 +441,31 @@ class CastQueue:
                     batch.append(self.pending.get_nowait())
                 except queue.Empty:
                     break
-            self._write_batch(batch, self.sessions)
+            if self.write_lock is None:
+                self._write_batch(batch)
+                continue
+            self.write_lock.acquire()
+            try:
+                self._write_batch(batch)
+            finally:
+                self.write_lock.release()
 
-    def _write_batch(self, batch: list[Cast], sessions: sessionmaker, on_driver: bool = False) -> None:
-        # Written in random order: neither row order nor chain order follows arrival within a batch.
+    def _write_batch(self, batch: list[Cast]) -> None:
+        """Writes `batch` (with SQLite, the caller holds the write lock)."""
         _shuffle(batch)
-        by_round: dict[int, list[Cast]] = {}
-        for cast in batch:
-            by_round.setdefault(cast.round_id, []).append(cast)
-        for casts in by_round.values():
-            self._write(casts, sessions, on_driver)
+        for casts in _by_round(batch):
+            self._write(casts)
 
-    def _write(self, casts: list[Cast], sessions: sessionmaker | None = None, on_driver: bool = False) -> None:
-        """`on_driver`: first on SQLite's own connection (write_casts_sqlite; the caller holds the write lock)."""
-        sessions = sessions or self.sessions
+    def _write(self, casts: list[Cast]) -> None:
+        """On the driver's own connection (write_casts_on_driver); a batch the marks' key refuses, again through
+        a session, one savepoint per cast."""
         try:
             try:
-                if on_driver:
-                    self._commit_on_driver(casts, sessions)
-                else:
-                    self._commit(casts, sessions, one_by_one=False)
-            except (IntegrityError, sqlite3.IntegrityError):  # nothing of the batch was stored: again, one savepoint per cast
+                self._commit_on_driver(casts)
+            except INTEGRITY_ERRORS:  # nothing of the batch was stored
                 for cast in casts:
                     cast.outcome = ""
-                self._commit(casts, sessions, one_by_one=True)
+                self._one_by_one(casts)
         except Exception:  # the transaction is gone: no cast of it was stored
             for cast in casts:
                 cast.outcome = "failed"
@@ -351,21 +475,29 @@ class CastQueue:
                     cast.outcome = "failed"
                 cast.settle()
 
-    @staticmethod
-    def _commit_on_driver(casts: list[Cast], sessions: sessionmaker) -> None:
-        pooled = sessions.kw["bind"].raw_connection()
+    def _one_by_one(self, casts: list[Cast]) -> None:
+        with (self.held_sessions or self.sessions)() as db:
+            write_casts(db, casts, one_by_one=True)
+            db.commit()
+
+    def _commit_on_driver(self, casts: list[Cast]) -> None:
+        pooled = self.sessions.kw["bind"].raw_connection()
         try:
-            write_casts_sqlite(pooled.driver_connection, casts)
+            write_casts_on_driver(pooled.driver_connection, casts)
         finally:
             pooled.close()
 
-    @staticmethod
-    def _commit(casts: list[Cast], sessions: sessionmaker, *, one_by_one: bool) -> None:
-        with sessions() as db:
-            write_casts(db, casts, one_by_one=one_by_one)
-            db.commit()
+
+def _by_round(batch: list[Cast]) -> list[list[Cast]]:
+    """A shuffled batch split by round, each part in the batch's (random) order: neither row order nor chain
+    order follows arrival within a batch."""
+    by_round: dict[int, list[Cast]] = {}
+    for cast in batch:
+        by_round.setdefault(cast.round_id, []).append(cast)
+    return list(by_round.values())
 
 
+INTEGRITY_ERRORS = (IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError)
 _shuffle = random.SystemRandom().shuffle
 _QUEUES: dict[int, CastQueue] = {}
 _QUEUES_LOCK = threading.Lock()
