@@ -100,10 +100,14 @@ def view(handler=None, *, writes: bool = True, export: bool = False, waits: bool
     return decorate(handler) if handler is not None else decorate
 
 
-async def run_view(function, request: Request, *args, page: bool = False):
+async def run_view(function, request: Request, *args, page: bool = False, on_loop: bool = False):
     """`function(request, *args)` with its session closed when it returns. `page` (short reads that never wait
-    on others: pages, a ballot's checks): in one of the worker's few page threads, or right on the event loop
-    where `Settings.page_thread_count` is 0 (the default on SQLite). Otherwise in the shared thread pool."""
+    on others: pages): in one of the worker's few page threads, or right on the event loop where
+    `Settings.page_thread_count` is 0 (the default on SQLite). `on_loop`: on the event loop whatever the
+    database, for a handful of indexed reads on the hot path (a ballot's checks: on PostgreSQL their round
+    trips cost the loop less than a thread's hand-over and its wait for the GIL). Otherwise in the shared pool."""
+    if on_loop:
+        return _run_and_close(function, request, *args)
     if page:
         limiter = page_threads(request)
         if limiter is None:

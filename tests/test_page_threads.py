@@ -77,6 +77,25 @@ def test_with_none_pages_run_on_the_event_loop_and_forms_still_in_threads():
     assert counted and loop_thread not in counted
 
 
+def test_on_loop_runs_on_the_event_loop_whatever_the_page_threads():
+    """A ballot's checks (run_view(on_loop=True)) run on the loop even where pages have threads (PostgreSQL)."""
+    from starlette.requests import Request
+
+    from civic.web import run_view
+
+    app, _running = make_app(page_threads=4)
+
+    def where(request):
+        return threading.current_thread()
+
+    async def check():
+        request = Request({"type": "http", "method": "POST", "path": "/", "headers": [], "app": app})
+        return threading.current_thread(), await run_view(where, request, on_loop=True), await run_view(where, request, page=True)
+
+    loop_thread, checked, paged = asyncio.run(check())
+    assert checked is loop_thread and paged is not loop_thread
+
+
 def test_the_default_follows_the_database():
     assert Settings(database_url="sqlite:///x.db", data_dir=None, secret_key="x").page_thread_count == 0
     assert Settings(database_url="postgresql+psycopg://h/db", data_dir=None, secret_key="x").page_thread_count == 4

@@ -380,12 +380,12 @@ def _ballot_form(request: Request):
 
 
 async def _confirm_ballot(request: Request):
-    """The confirmed ballot: polling day's hot path. It is checked as a page is rendered (`run_view`: on the
-    event loop with SQLite, a page thread with PostgreSQL) on facts read in one query (polling.cast_facts);
+    """The confirmed ballot: polling day's hot path. It is checked on the event loop (`run_view(on_loop=True)`)
+    on facts read in one query (polling.cast_facts);
     the cast then waits on the event loop for the group-commit writer (castqueue), so no thread is held while
     it is written; the pages are loaded only to show a problem."""
     request.state.read_only = True
-    cast = await run_view(_checked_cast, request, page=True)
+    cast = await run_view(_checked_cast, request, on_loop=True)
     if not isinstance(cast, castqueue.Cast):
         return cast  # the page telling what is wrong with it
     outcome = await castqueue.for_sessions(request.app.state.write_sessions).wait(cast)
