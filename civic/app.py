@@ -205,8 +205,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app):
-        yield
-        engine.dispose()
+        # PostgreSQL: a small pool of asynchronous connections on the serving loop, for a confirmed ballot's
+        # checks (civic.loopdb); without a lifespan (some test clients) those take the usual path.
+        if engine.dialect.name == "postgresql":
+            from civic.loopdb import LoopReads
+
+            app.state.loop_reads = LoopReads(engine.url)
+            await app.state.loop_reads.open()
+        try:
+            yield
+        finally:
+            reads, app.state.loop_reads = getattr(app.state, "loop_reads", None), None
+            if reads is not None:
+                await reads.close()
+            engine.dispose()
 
     routes = [
         Route("/", home, name="home"),

@@ -132,7 +132,11 @@ def load_actor(db: Session, user_id: int) -> Actor | None:
     runs on every signed-in request the actor cache cannot answer. The rows become plain model instances
     outside any session (ORM loading of the two wide rows was a sixth of a ballot's CPU); nothing writes
     through them."""
-    rows = db.connection().execute(_actor_statement(), {"user_id": user_id}).all()
+    return actor_from_rows(db.connection().execute(_actor_statement(), {"user_id": user_id}).all())
+
+
+def actor_from_rows(rows) -> Actor | None:
+    """The actor from `_actor_statement`'s rows (None: no such active user)."""
     if not rows:
         return None
     users, residents = User.__table__, Resident.__table__
@@ -212,17 +216,36 @@ class ActorCache:
         Either way it is read BEFORE loading: a write after it makes the entry stale, never wrong."""
         if generation is None:
             generation = people_generation(db)
-        now = time.monotonic()
+        kept = self.kept(user_id, generation)
+        if kept is not None:
+            return kept
+        actor = load_actor(db, user_id)  # its instances belong to no session: no commit ever expires them
+        return self.keep(user_id, generation, actor)
+
+    async def load_on_loop(self, connection, user_id: int) -> Actor | None:
+        """`load` on the event loop, through an asynchronous PostgreSQL connection (civic.loopdb)."""
+        from civic import loopdb
+
+        generation = (await loopdb.generations(connection)).get("people", 0)
+        kept = self.kept(user_id, generation)
+        if kept is not None:
+            return kept
+        return self.keep(user_id, generation, actor_from_rows(await loopdb.fetch(connection, _actor_statement(), {"user_id": user_id})))
+
+    def kept(self, user_id: int, generation: int) -> Actor | None:
+        """A copy of the kept actor if it is still exact (the "people" generation read before loading held)."""
         with self.lock:
             kept = self.entries.get(user_id)
-            if kept is not None and kept[0] == generation and now - kept[1] < self.seconds:
+            if kept is not None and kept[0] == generation and time.monotonic() - kept[1] < self.seconds:
                 self.entries.move_to_end(user_id)
                 return _copy(kept[2])
-        actor = load_actor(db, user_id)  # its instances belong to no session: no commit ever expires them
+        return None
+
+    def keep(self, user_id: int, generation: int, actor: Actor | None) -> Actor | None:
         if actor is None:
             return None
         with self.lock:
-            self.entries[user_id] = (generation, now, actor)
+            self.entries[user_id] = (generation, time.monotonic(), actor)
             self.entries.move_to_end(user_id)
             while len(self.entries) > self.max_entries:
                 self.entries.popitem(last=False)
@@ -269,6 +292,20 @@ def actor_from_request(request: Request, db: Session) -> Actor:
                     actor = helped
     request.state.actor = actor
     return actor
+
+
+async def actor_on_loop(request: Request, connection) -> Actor | None:
+    """actor_from_request on the event loop through an asynchronous PostgreSQL connection (civic.loopdb), for a
+    signed-in request in its own name; None for anything else (anonymous, assisted, stale session): the caller
+    then takes the usual path, which answers it."""
+    payload = request.app.state.sessions.loads(request.cookies.get(SESSION_COOKIE))
+    if not payload or payload.get("a"):
+        return None
+    loaded = await request.app.state.actors.load_on_loop(connection, payload["u"])
+    if loaded is None or loaded.user.session_version != payload.get("v"):
+        return None
+    request.state.actor = loaded
+    return loaded
 
 
 # Permission name -> roles granted it. Filled by the module manifests; unknown names are denied.

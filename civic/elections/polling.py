@@ -158,6 +158,20 @@ def cast_facts(db: Session, public_id: str, number: int, actor: Actor) -> CastFa
     None when the election or round does not exist (the caller then answers as the full pages do)."""
     resident_id = actor.resident.id if actor.resident is not None else None
     row = db.connection().execute(_cast_facts_statement(), {"public_id": public_id, "number": number, "resident_id": resident_id}).first()
+    return _facts_from_row(row)
+
+
+async def cast_facts_on_loop(connection, public_id: str, number: int, actor: Actor) -> CastFacts | None:
+    """cast_facts on the event loop, through an asynchronous PostgreSQL connection (civic.loopdb)."""
+    from civic import loopdb
+
+    resident_id = actor.resident.id if actor.resident is not None else None
+    rows = await loopdb.fetch(connection, _cast_facts_statement(), {"public_id": public_id, "number": number, "resident_id": resident_id},
+                              named=True)
+    return _facts_from_row(rows[0] if rows else None)
+
+
+def _facts_from_row(row) -> CastFacts | None:
     if row is None:
         return None
     entry = SimpleNamespace(id=row.entry_id, listed=row.listed) if row.entry_id is not None else None

@@ -18,7 +18,7 @@ from civic.i18n import N_, _
 from civic.markdown import render_markdown
 from civic.registry import queries as registry_queries
 from civic.registry.models import Community
-from civic.security import Actor, ensure_permission
+from civic.security import Actor, actor_on_loop, can, ensure_permission
 from civic.templating import Lazy, render
 from civic.web import actor, db, form, form_data, redirect, run_view, view
 
@@ -385,13 +385,33 @@ async def _confirm_ballot(request: Request):
     the cast then waits on the event loop for the group-commit writer (castqueue), so no thread is held while
     it is written; the pages are loaded only to show a problem."""
     request.state.read_only = True
-    cast = await run_view(_checked_cast, request, on_loop=True)
+    cast = await _checked_cast_on_loop(request) or await run_view(_checked_cast, request, on_loop=True)
     if not isinstance(cast, castqueue.Cast):
         return cast  # the page telling what is wrong with it
     outcome = await castqueue.for_sessions(request.app.state.write_sessions).wait(cast)
     if outcome == "ok":
         return redirect(f"/elections/{request.path_params['eid']}/rounds/{request.path_params['n']}/receipt?code={cast.tracking_code}")
     return await run_view(_cast_refused, request, outcome, page=True)
+
+
+async def _checked_cast_on_loop(request: Request) -> castqueue.Cast | None:
+    """PostgreSQL: a ballot that passes every check, checked with reads awaited on the event loop (civic.loopdb,
+    opened by the app's lifespan); None for anything else — a problem to show, assisted voting, no loop reads
+    (SQLite, or no lifespan) — which `_checked_cast` then checks and answers as before."""
+    reads = getattr(request.app.state, "loop_reads", None)
+    number = forms.to_int(request.path_params.get("n"), None, low=1, high=1000)
+    if reads is None or number is None:
+        return None
+    async with reads.connection() as connection:
+        who = await actor_on_loop(request, connection)
+        facts = await polling.cast_facts_on_loop(connection, request.path_params["eid"], number, who) if who is not None else None
+    if facts is None or not can(who, "elections:ballot:cast", facts.community):
+        return None
+    ballot_, _choices = forms.ballot_from_form(form(request), polling.sections_of(facts.round))
+    try:
+        return polling.prepare_cast(who, facts, ballot_)
+    except (polling.BallotInvalid, Conflict, Forbidden):
+        return None
 
 
 def _checked_cast(request: Request):

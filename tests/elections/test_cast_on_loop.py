@@ -1,0 +1,78 @@
+"""A confirmed ballot on PostgreSQL is checked with reads awaited on the event loop (civic.loopdb, opened by the
+app's lifespan); anything that is not a clean cast — a problem to show, assisted voting, a stale session — is
+checked and answered by the usual path, exactly as on SQLite (views._checked_cast_on_loop)."""
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from civic import clock
+from civic.db import make_sessionmaker
+from civic.elections import views
+from civic.elections.models import Ballot, RollMark
+from civic.security import load_actor
+from tests.conftest import make_app
+from tests.elections.factories import election_at_polling
+from tests.helpers import Client, make_community, make_resident, make_user
+
+
+@pytest.fixture
+def polling_day(database_url, tmp_path, monkeypatch):
+    app = make_app(database_url, tmp_path)
+    with make_sessionmaker(app.state.engine, write=True)() as db:
+        community = make_community(db)
+        people = [make_resident(db, community, name=f"环内{i}", age=30 + i) for i in range(12)]
+        committee = make_user(db, roles=[("election_committee", community), ("staff", community)])
+        election, round_ = election_at_polling(db, load_actor(db, committee.id), community)
+        voters = [make_user(db, resident=p) for p in people[10:]]
+        outsider = make_user(db, roles=[("staff", community)])
+        sections = json.loads(round_.sections)
+        day, eid = election.polling_day, election.public_id
+    usual = []  # requests the usual path (views._checked_cast) checked
+    checked = views._checked_cast
+    monkeypatch.setattr(views, "_checked_cast", lambda request: usual.append(request.url.path) or checked(request))
+    return app, f"/elections/{eid}/rounds/1/ballot", day, voters, outsider, sections, usual
+
+
+def approve_first(sections) -> dict:
+    return {f"v-{s['id']}-{s['candidates'][0]['id']}": "approve" for s in sections}
+
+
+def stored(app) -> tuple[int, int]:
+    with make_sessionmaker(app.state.engine)() as db:
+        return db.scalar(select(func.count()).select_from(RollMark)), db.scalar(select(func.count()).select_from(Ballot))
+
+
+def test_a_clean_cast_is_checked_on_the_event_loop_on_postgresql(polling_day):
+    app, url, day, voters, _outsider, sections, usual = polling_day
+    on_postgresql = app.state.engine.dialect.name == "postgresql"
+    with clock.frozen(day), Client(app) as client:  # the context runs the lifespan, which opens the loop's reads
+        assert (getattr(app.state, "loop_reads", None) is not None) is on_postgresql
+        answer = client.login_as(voters[0]).post_form(url, {**approve_first(sections), "action": "confirm"})
+        assert answer.status_code == 303 and "/receipt?code=" in answer.headers["location"]
+        assert client.get(answer.headers["location"]).status_code == 200
+        assert usual == ([] if on_postgresql else [url])
+    assert stored(app) == (1, 1)
+
+
+def test_every_problem_is_answered_by_the_usual_path(polling_day):
+    app, url, day, voters, outsider, sections, usual = polling_day
+    chair = next(s for s in sections if s["id"] == "chair")
+    overvote = {**approve_first(sections), **{f"v-chair-{c['id']}": "approve" for c in chair["candidates"]}, "action": "confirm"}
+    with clock.frozen(day), Client(app) as client:
+        client.login_as(voters[0])
+        assert client.post_form(url, {**approve_first(sections), "action": "confirm"}).status_code == 303
+        usual.clear()
+        second = client.post_form(url, {**approve_first(sections), "action": "confirm"})
+        assert second.status_code == 409  # the writer refuses a voter's second ballot (checked clean: on the loop)
+        invalid = client.login_as(voters[1]).post_form(url, overvote)
+        assert invalid.status_code == 422 and 'name="v-chair-' in invalid.text  # the ballot again, with its problem
+        not_on_roll = client.login_as(outsider).post_form(url, {**approve_first(sections), "action": "confirm"})
+        assert not_on_roll.status_code in (403, 409)
+        voters[1].session_version += 1  # signed out everywhere since: the cookie is stale
+        stale = client.login_as(voters[1])
+        voters[1].session_version -= 1
+        assert stale.post_form(url, {**approve_first(sections), "action": "confirm"}).status_code in (302, 303, 401)
+        assert client.post_form("/elections/nope/rounds/1/ballot", {"action": "confirm"}).status_code == 404
+    assert len(usual) >= 4  # the overvote, the outsider, the stale session and the unknown election
+    assert stored(app) == (1, 1)  # none of them stored anything
