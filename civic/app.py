@@ -205,13 +205,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app):
-        # PostgreSQL: a small pool of asynchronous connections on the serving loop, for a confirmed ballot's
-        # checks (civic.loopdb); without a lifespan (some test clients) those take the usual path.
-        if engine.dialect.name == "postgresql":
-            from civic.loopdb import LoopReads
+        # Reads awaited on the serving loop for a confirmed ballot's checks (civic.loopdb: on PostgreSQL a small
+        # pool of asynchronous connections); without a lifespan (some test clients) those take the usual path.
+        from civic.loopdb import LoopReads
 
-            app.state.loop_reads = LoopReads(engine.url)
-            await app.state.loop_reads.open()
+        app.state.loop_reads = LoopReads(engine)
+        await app.state.loop_reads.open()
         try:
             yield
         finally:

@@ -1,66 +1,100 @@
-"""PostgreSQL reads awaited on the worker's event loop: psycopg's asynchronous connections, in a small pool the
-app's lifespan opens on the loop that serves (and closes with it).
+"""Reads awaited on the worker's event loop, opened by the app's lifespan on the loop that serves.
 
-For the one hot path whose few reads would otherwise block the loop for their round trips or hop to a thread
-and wait for the GIL: a confirmed ballot's checks (the voter, the election, the round, the roll entry). The
-statements are the module-level Core ones built once elsewhere, compiled once for PostgreSQL; the rows come as
-psycopg returns them, which for these columns (integers, text, booleans, dates, timestamps with time zone) are
-the values SQLAlchemy would give. Autocommit, as the web's other reading sessions (civic.db `reads`)."""
+For the one hot path whose few reads cost more through a session than they take: a confirmed ballot's checks
+(the voter, the election, the round, the roll entry). PostgreSQL: psycopg's asynchronous connections in a
+small pool, so the loop serves other requests during the round trips (in a thread they waited for the GIL).
+SQLite: the engine's own pooled connection, read at once (calls into a local file, as the loop's pages are).
+Either way no SQLAlchemy session or result object: the statements are the module-level Core ones built once
+elsewhere, compiled once per dialect, and their values pass through the columns' own result processors, so
+the caller gets what SQLAlchemy would give (dates, booleans, aware timestamps). Autocommit, as the web's other
+reading sessions (civic.db `reads`)."""
 from __future__ import annotations
 
-from functools import cache
+import sqlite3
+from collections import namedtuple
+from contextlib import asynccontextmanager
 
-from psycopg.rows import namedtuple_row, tuple_row
-from psycopg_pool import AsyncConnectionPool
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import Engine
 
-POOL_SIZE = 4  # per worker; a check holds a connection for three round trips
+POOL_SIZE = 4  # PostgreSQL connections per worker; a check holds one for three round trips
 
 
 class LoopReads:
-    def __init__(self, url: URL, size: int = POOL_SIZE):
-        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        self.pool = AsyncConnectionPool(conninfo, min_size=1, max_size=size, open=False, kwargs={"autocommit": True},
-                                        name="civic-loop-reads")
+    def __init__(self, engine: Engine, size: int = POOL_SIZE):
+        self.engine, self.dialect, self.pool = engine, engine.dialect, None
+        if engine.dialect.name == "postgresql":
+            from psycopg_pool import AsyncConnectionPool
+
+            conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self.pool = AsyncConnectionPool(conninfo, min_size=1, max_size=size, open=False, kwargs={"autocommit": True},
+                                            name="civic-loop-reads")
 
     async def open(self) -> None:
-        await self.pool.open()
+        if self.pool is not None:
+            await self.pool.open()
 
     async def close(self) -> None:
-        await self.pool.close()
+        if self.pool is not None:
+            await self.pool.close()
 
-    def connection(self):
+    @asynccontextmanager
+    async def connection(self):
         """`async with reads.connection() as conn:` — one connection for a request's few statements."""
-        return self.pool.connection()
+        if self.pool is not None:
+            async with self.pool.connection() as connection:
+                yield Connection(connection, self.dialect)
+            return
+        pooled = self.engine.raw_connection()
+        try:
+            yield Connection(pooled.driver_connection, self.dialect)
+        finally:
+            pooled.close()
 
 
-async def fetch(connection, statement, params: dict, *, named: bool = False) -> list:
-    """A built-once Core statement's rows (tuples, or named tuples where the column names are unique)."""
-    async with connection.cursor(row_factory=namedtuple_row if named else tuple_row) as cursor:
-        await cursor.execute(_compiled(statement), params)
-        return await cursor.fetchall()
+class Connection:
+    """A driver connection (psycopg asynchronous, or sqlite3) with the dialect its statements compile for."""
 
+    def __init__(self, driver, dialect):
+        self.driver, self.dialect = driver, dialect
 
-async def generations(connection) -> dict[str, int]:
-    from civic.pagecache import GENERATIONS_SQL
+    async def fetch(self, statement, params: dict, *, named: bool = False) -> list:
+        """A built-once Core statement's rows: tuples, or named tuples where its column names are unique."""
+        sql, names, processors, row = _compiled(statement, self.dialect)
+        raw = await self.fetch_sql(sql, tuple(params[n] for n in names) if names is not None else params)
+        rows = [tuple(p(v) if p else v for p, v in zip(processors, r)) for r in raw] if any(processors) else raw
+        return [row._make(r) for r in rows] if named else rows
 
-    async with connection.cursor() as cursor:
-        await cursor.execute(GENERATIONS_SQL)
-        return dict(await cursor.fetchall())
+    async def fetch_sql(self, sql: str, params=()) -> list:
+        if isinstance(self.driver, sqlite3.Connection):
+            cursor = self.driver.execute(sql, params)
+            try:
+                return cursor.fetchall()
+            finally:
+                cursor.close()
+        async with self.driver.cursor() as cursor:
+            await cursor.execute(sql, params or None)
+            return await cursor.fetchall()
+
+    async def generations(self) -> dict[str, int]:
+        from civic.pagecache import GENERATIONS_SQL
+
+        return dict(await self.fetch_sql(GENERATIONS_SQL))
 
 
 _COMPILED: dict = {}
 
 
-def _compiled(statement) -> str:
-    found = _COMPILED.get(statement)  # the statement itself is the key: built once, kept alive
+def _compiled(statement, dialect) -> tuple:
+    """SQL for the dialect, the parameters' order for a positional driver (else None), each column's result
+    processor, and a named-tuple type of the columns. Statements are module-level built-once ones: kept alive,
+    so the statement itself is a safe key."""
+    key = (statement, dialect.name)
+    found = _COMPILED.get(key)
     if found is None:
-        found = _COMPILED[statement] = statement.compile(dialect=_dialect()).string
+        compiled = statement.compile(dialect=dialect)
+        columns = list(statement.selected_columns)
+        processors = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+        keys = [c.key for c in columns]
+        row = namedtuple("Row", keys) if len(set(keys)) == len(keys) else None
+        found = _COMPILED[key] = (compiled.string, tuple(compiled.positiontup) if dialect.positional else None, processors, row)
     return found
-
-
-@cache
-def _dialect():
-    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
-
-    return PGDialect_psycopg()

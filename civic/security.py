@@ -223,14 +223,12 @@ class ActorCache:
         return self.keep(user_id, generation, actor)
 
     async def load_on_loop(self, connection, user_id: int) -> Actor | None:
-        """`load` on the event loop, through an asynchronous PostgreSQL connection (civic.loopdb)."""
-        from civic import loopdb
-
-        generation = (await loopdb.generations(connection)).get("people", 0)
+        """`load` on the event loop, through the loop's reads (civic.loopdb)."""
+        generation = (await connection.generations()).get("people", 0)
         kept = self.kept(user_id, generation)
         if kept is not None:
             return kept
-        return self.keep(user_id, generation, actor_from_rows(await loopdb.fetch(connection, _actor_statement(), {"user_id": user_id})))
+        return self.keep(user_id, generation, actor_from_rows(await connection.fetch(_actor_statement(), {"user_id": user_id})))
 
     def kept(self, user_id: int, generation: int) -> Actor | None:
         """A copy of the kept actor if it is still exact (the "people" generation read before loading held)."""
@@ -295,8 +293,8 @@ def actor_from_request(request: Request, db: Session) -> Actor:
 
 
 async def actor_on_loop(request: Request, connection) -> Actor | None:
-    """actor_from_request on the event loop through an asynchronous PostgreSQL connection (civic.loopdb), for a
-    signed-in request in its own name; None for anything else (anonymous, assisted, stale session): the caller
+    """actor_from_request on the event loop through the loop's reads (civic.loopdb), for a signed-in request in
+    its own name; None for anything else (anonymous, assisted, stale session): the caller
     then takes the usual path, which answers it."""
     payload = request.app.state.sessions.loads(request.cookies.get(SESSION_COOKIE))
     if not payload or payload.get("a"):

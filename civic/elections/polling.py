@@ -162,12 +162,9 @@ def cast_facts(db: Session, public_id: str, number: int, actor: Actor) -> CastFa
 
 
 async def cast_facts_on_loop(connection, public_id: str, number: int, actor: Actor) -> CastFacts | None:
-    """cast_facts on the event loop, through an asynchronous PostgreSQL connection (civic.loopdb)."""
-    from civic import loopdb
-
+    """cast_facts on the event loop, through the loop's reads (civic.loopdb)."""
     resident_id = actor.resident.id if actor.resident is not None else None
-    rows = await loopdb.fetch(connection, _cast_facts_statement(), {"public_id": public_id, "number": number, "resident_id": resident_id},
-                              named=True)
+    rows = await connection.fetch(_cast_facts_statement(), {"public_id": public_id, "number": number, "resident_id": resident_id}, named=True)
     return _facts_from_row(rows[0] if rows else None)
 
 

@@ -395,9 +395,9 @@ async def _confirm_ballot(request: Request):
 
 
 async def _checked_cast_on_loop(request: Request) -> castqueue.Cast | None:
-    """PostgreSQL: a ballot that passes every check, checked with reads awaited on the event loop (civic.loopdb,
-    opened by the app's lifespan); None for anything else — a problem to show, assisted voting, no loop reads
-    (SQLite, or no lifespan) — which `_checked_cast` then checks and answers as before."""
+    """A ballot that passes every check, checked with reads awaited on the event loop (civic.loopdb, opened by
+    the app's lifespan: no session, no thread); None for anything else — a problem to show, assisted voting, no
+    loop reads (no lifespan) — which `_checked_cast` then checks and answers as before."""
     reads = getattr(request.app.state, "loop_reads", None)
     number = forms.to_int(request.path_params.get("n"), None, low=1, high=1000)
     if reads is None or number is None:

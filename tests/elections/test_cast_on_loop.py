@@ -1,6 +1,7 @@
-"""A confirmed ballot on PostgreSQL is checked with reads awaited on the event loop (civic.loopdb, opened by the
-app's lifespan); anything that is not a clean cast — a problem to show, assisted voting, a stale session — is
-checked and answered by the usual path, exactly as on SQLite (views._checked_cast_on_loop)."""
+"""A confirmed ballot is checked with reads awaited on the event loop (civic.loopdb, opened by the app's
+lifespan: psycopg's asynchronous connections, SQLite's driver connection); anything that is not a clean cast —
+a problem to show, assisted voting, a stale session — is checked and answered by the usual path
+(views._checked_cast_on_loop)."""
 import json
 
 import pytest
@@ -43,16 +44,50 @@ def stored(app) -> tuple[int, int]:
         return db.scalar(select(func.count()).select_from(RollMark)), db.scalar(select(func.count()).select_from(Ballot))
 
 
-def test_a_clean_cast_is_checked_on_the_event_loop_on_postgresql(polling_day):
+def test_a_clean_cast_is_checked_on_the_event_loop(polling_day):
     app, url, day, voters, _outsider, sections, usual = polling_day
-    on_postgresql = app.state.engine.dialect.name == "postgresql"
     with clock.frozen(day), Client(app) as client:  # the context runs the lifespan, which opens the loop's reads
-        assert (getattr(app.state, "loop_reads", None) is not None) is on_postgresql
         answer = client.login_as(voters[0]).post_form(url, {**approve_first(sections), "action": "confirm"})
         assert answer.status_code == 303 and "/receipt?code=" in answer.headers["location"]
         assert client.get(answer.headers["location"]).status_code == 200
-        assert usual == ([] if on_postgresql else [url])
+        assert usual == []
     assert stored(app) == (1, 1)
+    with clock.frozen(day):  # without the lifespan (no loop reads), the usual path does it all
+        answer = Client(app).login_as(voters[1]).post_form(url, {**approve_first(sections), "action": "confirm"})
+    assert answer.status_code == 303 and usual == [url]
+    assert stored(app) == (2, 2)
+
+
+def test_the_loops_reads_give_what_the_orm_gives(database_url, tmp_path):
+    """Dates, booleans and timestamps through the columns' own result processors (SQLite stores them as text
+    and integers): the actor kept from the loop's read equals the one a session loads."""
+    import asyncio
+
+    from civic.loopdb import LoopReads
+    from civic.security import ActorCache
+
+    app = make_app(database_url, tmp_path)
+    with make_sessionmaker(app.state.engine, write=True)() as db:
+        community = make_community(db)
+        user = make_user(db, resident=make_resident(db, community, name="类型", age=44, party_member=True),
+                         roles=[("staff", community)])
+        expected = load_actor(db, user.id)
+
+    async def read():
+        reads = LoopReads(app.state.engine)
+        await reads.open()
+        try:
+            async with reads.connection() as connection:
+                return await ActorCache().load_on_loop(connection, user.id)
+        finally:
+            await reads.close()
+
+    loaded = asyncio.run(read())
+    for field in ("birth_date", "party_member", "is_resident_rep", "created_at", "residence_since"):
+        assert getattr(loaded.resident, field) == getattr(expected.resident, field)
+        assert type(getattr(loaded.resident, field)) is type(getattr(expected.resident, field))
+    assert loaded.user.created_at == expected.user.created_at and loaded.user.created_at.tzinfo is not None
+    assert loaded.user.active is True and loaded.roles == expected.roles
 
 
 def test_every_problem_is_answered_by_the_usual_path(polling_day):
