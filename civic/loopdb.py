@@ -11,10 +11,11 @@ reading sessions (civic.db `reads`)."""
 from __future__ import annotations
 
 import sqlite3
-from collections import namedtuple
 from contextlib import asynccontextmanager
 
 from sqlalchemy.engine import Engine
+
+from civic.snapshots import arguments, compiled, processed
 
 POOL_SIZE = 4  # PostgreSQL connections per worker; a check holds one for three round trips
 
@@ -59,9 +60,8 @@ class Connection:
 
     async def fetch(self, statement, params: dict, *, named: bool = False) -> list:
         """A built-once Core statement's rows: tuples, or named tuples where its column names are unique."""
-        sql, names, processors, row = _compiled(statement, self.dialect)
-        raw = await self.fetch_sql(sql, tuple(params[n] for n in names) if names is not None else params)
-        rows = [tuple(p(v) if p else v for p, v in zip(processors, r)) for r in raw] if any(processors) else raw
+        sql, names, processors, row = compiled(statement, self.dialect)
+        rows = processed(await self.fetch_sql(sql, arguments(statement, self.dialect, names, params)), processors)
         return [row._make(r) for r in rows] if named else rows
 
     async def fetch_sql(self, sql: str, params=()) -> list:
@@ -79,22 +79,3 @@ class Connection:
         from civic.pagecache import GENERATIONS_SQL
 
         return dict(await self.fetch_sql(GENERATIONS_SQL))
-
-
-_COMPILED: dict = {}
-
-
-def _compiled(statement, dialect) -> tuple:
-    """SQL for the dialect, the parameters' order for a positional driver (else None), each column's result
-    processor, and a named-tuple type of the columns. Statements are module-level built-once ones: kept alive,
-    so the statement itself is a safe key."""
-    key = (statement, dialect.name)
-    found = _COMPILED.get(key)
-    if found is None:
-        compiled = statement.compile(dialect=dialect)
-        columns = list(statement.selected_columns)
-        processors = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
-        keys = [c.key for c in columns]
-        row = namedtuple("Row", keys) if len(set(keys)) == len(keys) else None
-        found = _COMPILED[key] = (compiled.string, tuple(compiled.positiontup) if dialect.positional else None, processors, row)
-    return found

@@ -93,10 +93,10 @@ def active(session: Session) -> bool:
 
 
 def _execute(session: Session, statement, params: dict):
-    """A Core statement: on a GET page's read session straight on its connection (nothing is ever pending there,
-    so the session's autoflush and ORM bookkeeping are skipped), elsewhere through the session."""
+    """A Core statement's rows: on a GET page's read session from the driver's cursor (`plain_rows`: nothing is
+    ever pending there, and SQLAlchemy's execution cost more than the query), elsewhere through the session."""
     if active(session):
-        return session.connection().execute(statement, params)
+        return plain_rows(session, statement, params)
     return session.execute(statement, params)
 
 
@@ -109,28 +109,60 @@ def rows(session: Session, statement, params: dict) -> list[tuple]:
 
 
 def plain_rows(session: Session, statement, params: dict) -> list[tuple]:
-    """A Core statement's rows straight from the driver's cursor, in the session's transaction: no result
-    object, no type processing. Only for columns whose driver values are already what the caller wants
-    (integers, text) — a reader's per-page lookups, where SQLAlchemy's execution cost ten times the query."""
+    """A built-once Core statement's rows straight from the driver's cursor, in the session's transaction: no
+    result object; each value through its column's result processor (`compiled`), so they are what SQLAlchemy
+    would give (dates, booleans)."""
     connection = session.connection()
-    sql, names = _compiled(statement, connection.dialect)
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(sql, tuple(params[n] for n in names) if names is not None else params)
-        return cursor.fetchall()
+        return fetch_compiled(cursor, statement, params, connection.dialect)
     finally:
         cursor.close()
+
+
+def fetch_compiled(cursor, statement, params: dict, dialect) -> list[tuple]:
+    """`statement` run on a synchronous driver's `cursor`, its values processed (see plain_rows)."""
+    sql, names, processors, _row = compiled(statement, dialect)
+    cursor.execute(sql, arguments(statement, dialect, names, params))
+    return processed(cursor.fetchall(), processors)
+
+
+def arguments(statement, dialect, names, params: dict):
+    """The driver's parameters: `params` plus the values the statement binds itself (a LIMIT, a literal in a
+    condition), in the compiled order for a positional driver."""
+    fixed = _FIXED.get((statement, dialect.name))
+    if fixed:
+        params = {**fixed, **params}
+    return tuple(params[n] for n in names) if names is not None else params
+
+
+def processed(rows: list, processors: tuple) -> list:
+    if not any(processors):
+        return rows
+    return [tuple(p(v) if p else v for p, v in zip(processors, row)) for row in rows]
 
 
 _COMPILED: dict = {}
 
 
-def _compiled(statement, dialect) -> tuple[str, tuple[str, ...] | None]:
-    """The statement's SQL for this dialect, and the order of its parameters if the driver takes them by
-    position (sqlite3), None if by name (psycopg). Statements are the module-level built-once ones."""
-    key = (statement, dialect.name)  # the statement itself: kept alive, so its key is never reused
+def compiled(statement, dialect) -> tuple:
+    """The statement's SQL for this dialect, the order of its parameters if the driver takes them by position
+    (sqlite3; None for psycopg, which takes them by name), each column's result processor, and a named-tuple
+    type of its columns (None where names repeat). Statements are the module-level built-once ones: kept
+    alive, so the statement itself is a safe key."""
+    from collections import namedtuple
+
+    key = (statement, dialect.name)
     found = _COMPILED.get(key)
     if found is None:
-        compiled = statement.compile(dialect=dialect)
-        found = _COMPILED[key] = (compiled.string, tuple(compiled.positiontup) if dialect.positional else None)
+        done = statement.compile(dialect=dialect)
+        columns = list(statement.selected_columns)
+        processors = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+        keys = [c.key for c in columns]
+        row = namedtuple("Row", keys) if len(set(keys)) == len(keys) and all(k.isidentifier() for k in keys) else None
+        _FIXED[key] = {name: value for name, value in done.params.items() if value is not None}
+        found = _COMPILED[key] = (done.string, tuple(done.positiontup) if dialect.positional else None, processors, row)
     return found
+
+
+_FIXED: dict = {}  # (statement, dialect name) -> the values the statement binds itself

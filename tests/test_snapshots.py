@@ -106,3 +106,26 @@ def test_plain_rows_match_the_sessions_rows_with_parameters_in_any_order(databas
         db.info.update(civic_snapshots=snapshots.Snapshots(30), civic_generations={})
         assert snapshots.rows(db, statement, params) == expected
         assert snapshots.plain_rows(db, statement, {**params, "street": -1}) == []
+
+
+def test_driver_rows_bind_the_statements_own_values_and_process_types(database_url, tmp_path):
+    """A statement with values of its own (a LIMIT, a literal in a condition) and typed columns (dates, booleans,
+    timestamps): the driver's rows equal the session's, as a GET page's snapshots are loaded from them."""
+    from sqlalchemy import bindparam, select
+
+    from civic.registry.models import Resident
+    from tests.helpers import make_resident
+
+    statement = (select(Resident.id, Resident.birth_date, Resident.party_member, Resident.created_at)
+                 .where(Resident.community_id == bindparam("community"), Resident.gender == "F").order_by(Resident.id).limit(2))
+    app = make_app(database_url, tmp_path)
+    with make_sessionmaker(app.state.engine, write=True)() as db:
+        community = make_community(db)
+        for i in range(4):
+            make_resident(db, community, name=f"行{i}", gender="F" if i % 2 else "M", party_member=i == 1)
+        expected = [tuple(row) for row in db.execute(statement, {"community": community.id})]
+    with make_sessionmaker(app.state.engine)() as db:
+        db.info.update(civic_snapshots=snapshots.Snapshots(30), civic_generations={})
+        found = snapshots.plain_rows(db, statement, {"community": community.id})
+    assert found == expected and len(found) == 2
+    assert [type(v) for v in found[0]] == [type(v) for v in expected[0]] and found[0][2] is True
