@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from civic.snapshots import arguments, compiled, processed
 
 POOL_SIZE = 4  # PostgreSQL connections per worker; a check holds one for three round trips
+WAIT_SECONDS = 2  # for a pooled connection; past it (the database unreachable) the caller takes the usual path
 
 
 class LoopReads:
@@ -28,7 +29,7 @@ class LoopReads:
 
             conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             self.pool = AsyncConnectionPool(conninfo, min_size=1, max_size=size, open=False, kwargs={"autocommit": True},
-                                            name="civic-loop-reads")
+                                            timeout=WAIT_SECONDS, name="civic-loop-reads")
 
     async def open(self) -> None:
         if self.pool is not None:
@@ -50,6 +51,18 @@ class LoopReads:
             yield Connection(pooled.driver_connection, self.dialect)
         finally:
             pooled.close()
+
+
+def failures() -> tuple[type[BaseException], ...]:
+    """What a read may raise when the database is unreachable or refuses: the caller then takes the usual path,
+    whose error handling answers the reader (503 "try again")."""
+    errors: tuple = (sqlite3.Error,)
+    try:
+        import psycopg
+        from psycopg_pool import PoolTimeout
+    except ImportError:
+        return errors
+    return (*errors, psycopg.Error, PoolTimeout)
 
 
 class Connection:

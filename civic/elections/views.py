@@ -3,6 +3,7 @@ nominations, the online ballot with its confirmation step and receipt, results, 
 announcement and ballot, and the public board (board.json, head, tracking-code lookup)."""
 from __future__ import annotations
 
+import logging
 import re
 from types import SimpleNamespace
 
@@ -10,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from civic import loopdb
 from civic.elections import castqueue, charts, forms, messages, nominations as nominations_service, polling, queries, roll
 from civic.elections.models import Candidate, Election, Round
 from civic.elections.setup import board_rules
@@ -39,6 +41,8 @@ DONE = {
 # helpers
 # --------------------------------------------------------------------------------------------------
 
+
+logger = logging.getLogger("civic.elections")
 
 def _entry_of(request: Request, election: Election, who: Actor):
     if who.resident is None or who.resident.community_id != election.community_id:
@@ -402,9 +406,13 @@ async def _checked_cast_on_loop(request: Request) -> castqueue.Cast | None:
     number = forms.to_int(request.path_params.get("n"), None, low=1, high=1000)
     if reads is None or number is None:
         return None
-    async with reads.connection() as connection:
-        who = await actor_on_loop(request, connection)
-        facts = await polling.cast_facts_on_loop(connection, request.path_params["eid"], number, who) if who is not None else None
+    try:
+        async with reads.connection() as connection:
+            who = await actor_on_loop(request, connection)
+            facts = await polling.cast_facts_on_loop(connection, request.path_params["eid"], number, who) if who is not None else None
+    except loopdb.failures():
+        logger.warning("a ballot's checks on the event loop failed; checking it the usual way", exc_info=True)
+        return None
     if facts is None or not can(who, "elections:ballot:cast", facts.community):
         return None
     ballot_, _choices = forms.ballot_from_form(form(request), polling.sections_of(facts.round))

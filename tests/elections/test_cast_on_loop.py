@@ -111,3 +111,23 @@ def test_every_problem_is_answered_by_the_usual_path(polling_day):
         assert client.post_form("/elections/nope/rounds/1/ballot", {"action": "confirm"}).status_code == 404
     assert len(usual) >= 4  # the overvote, the outsider, the stale session and the unknown election
     assert stored(app) == (1, 1)  # none of them stored anything
+
+
+def test_when_the_loops_reads_fail_the_usual_path_answers(polling_day, monkeypatch):
+    """The database refusing the loop's reads (unreachable, a pool timeout) must neither lose the cast nor give
+    a 500: the usual path checks it (and, with the database truly down, answers 503)."""
+    import psycopg
+    from contextlib import asynccontextmanager
+
+    app, url, day, voters, _outsider, sections, usual = polling_day
+
+    @asynccontextmanager
+    async def unreachable():
+        raise psycopg.OperationalError("connection refused")
+        yield
+
+    with clock.frozen(day), Client(app) as client:
+        monkeypatch.setattr(app.state.loop_reads, "connection", unreachable)
+        answer = client.login_as(voters[0]).post_form(url, {**approve_first(sections), "action": "confirm"})
+    assert answer.status_code == 303 and usual == [url]
+    assert stored(app) == (1, 1)
