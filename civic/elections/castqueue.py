@@ -19,6 +19,7 @@ import random
 import sqlite3
 import threading
 import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -398,24 +399,18 @@ class CastQueue:
             self.writing.pop(loop, None)
 
     async def _write_one_async(self, casts: list[Cast], loop: asyncio.AbstractEventLoop) -> None:
-        try:
+        with _settled(casts):
             try:
-                await write_casts_async(await self._connection(loop), casts)
-            except INTEGRITY_ERRORS:  # nothing of the batch was stored: again, cast by cast (never expected)
-                for cast in casts:
-                    cast.outcome = ""
-                await asyncio.to_thread(self._one_by_one, casts)
-        except Exception:  # the transaction is gone, no cast of it stored; a new connection for the next batch
-            connection = self.connections.pop(loop, None)
-            if connection is not None:
-                await connection.close()
-            for cast in casts:
-                cast.outcome = "failed"
-        finally:
-            for cast in casts:
-                if not cast.outcome:
-                    cast.outcome = "failed"
-                cast.settle()
+                try:
+                    await write_casts_async(await self._connection(loop), casts)
+                except INTEGRITY_ERRORS:  # nothing of the batch was stored: again, cast by cast (never expected)
+                    _reopen(casts)
+                    await asyncio.to_thread(self._one_by_one, casts)
+            except Exception:  # a new connection for the next batch
+                connection = self.connections.pop(loop, None)
+                if connection is not None:
+                    await connection.close()
+                raise
 
     async def _connection(self, loop: asyncio.AbstractEventLoop):
         """The loop's own connection for writing casts, opened on first use (psycopg's asynchronous ones
@@ -459,21 +454,12 @@ class CastQueue:
     def _write(self, casts: list[Cast]) -> None:
         """On the driver's own connection (write_casts_on_driver); a batch the marks' key refuses, again through
         a session, one savepoint per cast."""
-        try:
+        with _settled(casts):
             try:
                 self._commit_on_driver(casts)
             except INTEGRITY_ERRORS:  # nothing of the batch was stored
-                for cast in casts:
-                    cast.outcome = ""
+                _reopen(casts)
                 self._one_by_one(casts)
-        except Exception:  # the transaction is gone: no cast of it was stored
-            for cast in casts:
-                cast.outcome = "failed"
-        finally:
-            for cast in casts:
-                if not cast.outcome:
-                    cast.outcome = "failed"
-                cast.settle()
 
     def _one_by_one(self, casts: list[Cast]) -> None:
         with (self.held_sessions or self.sessions)() as db:
@@ -486,6 +472,27 @@ class CastQueue:
             write_casts_on_driver(pooled.driver_connection, casts)
         finally:
             pooled.close()
+
+
+@contextmanager
+def _settled(casts: list[Cast]):
+    """Tells every cast's waiter its outcome once the write is over; a failure (the transaction is gone, so no
+    cast of it was stored) or an outcome left open is "failed"."""
+    try:
+        yield
+    except Exception:
+        for cast in casts:
+            cast.outcome = "failed"
+    finally:
+        for cast in casts:
+            if not cast.outcome:
+                cast.outcome = "failed"
+            cast.settle()
+
+
+def _reopen(casts: list[Cast]) -> None:
+    for cast in casts:
+        cast.outcome = ""
 
 
 def _by_round(batch: list[Cast]) -> list[list[Cast]]:

@@ -324,3 +324,32 @@ def test_the_writer_on_the_drivers_own_connection_keeps_every_rule(db, engine, m
     assert ok, problems
     online = {e["tracking_code"] for e in json.loads(round_.board)["entries"] if e["kind"] == "online"}
     assert online >= {"AAAA-AAAA-AH00", "AAAA-AAAA-AH04", "AAAA-AAAA-AH06"} and len(online) == 4
+
+
+def test_a_batch_the_database_fails_is_failed_and_the_next_one_is_written(db, engine, monkeypatch):
+    """A write that fails (the connection lost mid-batch) tells each of its voters "failed" — nothing of it is
+    stored, so nothing is claimed — and the writer goes on with the next batch (on PostgreSQL, on a new
+    asynchronous connection)."""
+    entries, cast = _voters_at_polling(db, 12, "失败")
+    writer = castqueue.CastQueue(make_sessionmaker(engine, write=True))
+    failures = {"left": 1}
+    for name in ("write_casts_async", "write_casts_on_driver"):
+        original = getattr(castqueue, name)
+
+        def failing(connection, casts, original=original):
+            if failures["left"]:
+                failures["left"] -= 1
+                raise RuntimeError("connection lost")
+            return original(connection, casts)
+
+        monkeypatch.setattr(castqueue, name, failing)
+
+    async def two_batches():
+        first = await writer.wait(cast(entries[0], "AAAA-AAAA-AF01"))
+        second = await writer.wait(cast(entries[0], "AAAA-AAAA-AF02"))
+        return first, second
+
+    assert asyncio.run(two_batches()) == ("failed", "ok")
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(RollMark)) == 1
+    assert db.scalar(select(func.count()).select_from(Ballot)) == 1
