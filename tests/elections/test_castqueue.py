@@ -226,7 +226,7 @@ def _holding_the_write_lock(engine, seconds: float) -> threading.Thread:
 
 @pytest.fixture
 def sqlite_db(sqlite_url):
-    """The casts written on the event loop are SQLite's alone (PostgreSQL's go through the writer thread)."""
+    """SQLite's own: the loop writes when the write lock is free (another writer of this process holding it here)."""
     engine = make_engine(sqlite_url)
     with make_sessionmaker(engine, write=True)() as session:
         yield session, engine
