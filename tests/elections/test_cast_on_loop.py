@@ -131,3 +131,28 @@ def test_when_the_loops_reads_fail_the_usual_path_answers(polling_day, monkeypat
         answer = client.login_as(voters[0]).post_form(url, {**approve_first(sections), "action": "confirm"})
     assert answer.status_code == 303 and usual == [url]
     assert stored(app) == (1, 1)
+
+
+def test_assisted_voting_takes_the_usual_path(polling_day):
+    """Staff acting for a resident (assisted mode): the loop's checks leave it to the usual path, which answers
+    exactly as it does without the loop's reads."""
+    import time as _time
+
+    from civic.security import SESSION_COOKIE
+
+    app, url, day, voters, outsider, sections, usual = polling_day
+    answers = []
+    with clock.frozen(day):
+        for lifespan, voter in ((True, voters[0]), (False, voters[1])):
+            assist = {"r": voter.id, "exp": _time.time() + 600, "why": "视力不便"}
+            client = Client(app)
+            if lifespan:
+                client.__enter__()
+            try:
+                client.cookies.set(SESSION_COOKIE, app.state.sessions.dumps(outsider, assist=assist))
+                answers.append(client.post_form(url, {**approve_first(sections), "action": "confirm"}).status_code)
+            finally:
+                if lifespan:
+                    client.__exit__(None, None, None)
+    assert usual == [url, url] and answers[0] == answers[1] == 303
+    assert stored(app) == (2, 2)
