@@ -56,8 +56,15 @@ def holders(pids: list[int], inodes: set[int]) -> dict[int, int]:
 
 def workers_of(server: subprocess.Popen) -> list[int]:
     """uvicorn's worker processes (multiprocessing's spawned children; not its resource tracker)."""
-    children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
-    return [int(p) for p in children if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
+    workers = []
+    for entry in Path("/proc").iterdir():  # the server's children, from /proc (no procps on a bare machine)
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if parent == server.pid and "spawn_main" in (entry / "cmdline").read_text():
+                workers.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return workers
 
 
 def wait_ready(port: int, server: subprocess.Popen, workers: int) -> None:
