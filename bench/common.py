@@ -84,8 +84,7 @@ def server(env: dict, cwd: Path, workers: int = 1, app: str | None = None):
 def rss_mb(pid: int) -> float:
     """Resident memory of the server and its worker processes, in MB."""
     total = 0
-    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
-    for p in pids:
+    for p in _server_pids(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -112,8 +111,12 @@ def _process_cpu(pid: int) -> float:
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) used so far by the server and its worker processes: on a machine shared with
     other jobs, CPU per request moves much less than requests per second."""
-    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
-    return sum(_process_cpu(p) for p in pids)
+    return sum(_process_cpu(p) for p in _server_pids(pid))
+
+
+def _server_pids(pid: int) -> list[int]:
+    """The server and its worker processes."""
+    return [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
 
 
 WRK_REPORT = """

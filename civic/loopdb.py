@@ -13,7 +13,9 @@ from __future__ import annotations
 import sqlite3
 from contextlib import asynccontextmanager
 
-from sqlalchemy.engine import Engine
+import psycopg
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from sqlalchemy.engine import URL, Engine
 
 from civic.snapshots import arguments, compiled, processed
 
@@ -25,10 +27,7 @@ class LoopReads:
     def __init__(self, engine: Engine, size: int = POOL_SIZE):
         self.engine, self.dialect, self.pool = engine, engine.dialect, None
         if engine.dialect.name == "postgresql":
-            from psycopg_pool import AsyncConnectionPool
-
-            conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            self.pool = AsyncConnectionPool(conninfo, min_size=1, max_size=size, open=False, kwargs={"autocommit": True},
+            self.pool = AsyncConnectionPool(conninfo(engine.url), min_size=1, max_size=size, open=False, kwargs={"autocommit": True},
                                             timeout=WAIT_SECONDS, name="civic-loop-reads")
 
     async def open(self) -> None:
@@ -53,16 +52,14 @@ class LoopReads:
             pooled.close()
 
 
-def failures() -> tuple[type[BaseException], ...]:
-    """What a read may raise when the database is unreachable or refuses: the caller then takes the usual path,
-    whose error handling answers the reader (503 "try again")."""
-    errors: tuple = (sqlite3.Error,)
-    try:
-        import psycopg
-        from psycopg_pool import PoolTimeout
-    except ImportError:
-        return errors
-    return (*errors, psycopg.Error, PoolTimeout)
+# What a read may raise when the database is unreachable or refuses: the caller then takes the usual path,
+# whose error handling answers the reader (503 "try again").
+FAILURES = (sqlite3.Error, psycopg.Error, PoolTimeout)
+
+
+def conninfo(url: URL) -> str:
+    """libpq's connection string for a SQLAlchemy PostgreSQL URL (psycopg's own connections take no dialect)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class Connection:

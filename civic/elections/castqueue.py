@@ -417,8 +417,9 @@ class CastQueue:
         belong to the loop that opened them)."""
         connection = self.connections.get(loop)
         if connection is None or connection.closed:
-            url = self.sessions.kw["bind"].url.set(drivername="postgresql")
-            connection = self.connections[loop] = await psycopg.AsyncConnection.connect(url.render_as_string(hide_password=False))
+            from civic.loopdb import conninfo
+
+            connection = self.connections[loop] = await psycopg.AsyncConnection.connect(conninfo(self.sessions.kw["bind"].url))
         return connection
 
     def _put(self, cast: Cast) -> None:

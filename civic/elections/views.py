@@ -384,10 +384,11 @@ def _ballot_form(request: Request):
 
 
 async def _confirm_ballot(request: Request):
-    """The confirmed ballot: polling day's hot path. It is checked on the event loop (`run_view(on_loop=True)`)
-    on facts read in one query (polling.cast_facts);
-    the cast then waits on the event loop for the group-commit writer (castqueue), so no thread is held while
-    it is written; the pages are loaded only to show a problem."""
+    """The confirmed ballot: polling day's hot path. A clean cast is checked with the loop's own reads
+    (`_checked_cast_on_loop`: the voter, and the facts of one query, polling.cast_facts); anything else by
+    `_checked_cast`, on the event loop too, which answers it. The cast then waits on the event loop for the
+    group-commit writer (castqueue), so no thread is held while it is written; the pages are loaded only to
+    show a problem."""
     request.state.read_only = True
     cast = await _checked_cast_on_loop(request) or await run_view(_checked_cast, request, on_loop=True)
     if not isinstance(cast, castqueue.Cast):
@@ -410,14 +411,14 @@ async def _checked_cast_on_loop(request: Request) -> castqueue.Cast | None:
         async with reads.connection() as connection:
             who = await actor_on_loop(request, connection)
             facts = await polling.cast_facts_on_loop(connection, request.path_params["eid"], number, who) if who is not None else None
-    except loopdb.failures():
+    except loopdb.FAILURES:
         logger.warning("a ballot's checks on the event loop failed; checking it the usual way", exc_info=True)
         return None
-    if facts is None or not can(who, "elections:ballot:cast", facts.community):
+    if facts is None:
         return None
     ballot_, _choices = forms.ballot_from_form(form(request), polling.sections_of(facts.round))
     try:
-        return polling.prepare_cast(who, facts, ballot_)
+        return polling.prepare_cast(who, facts, ballot_)  # the permission included
     except (polling.BallotInvalid, Conflict, Forbidden):
         return None
 
