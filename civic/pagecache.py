@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sys
 import time
 import weakref
 from collections import OrderedDict
@@ -341,6 +340,4 @@ class Fragments(Kept):
         self.nonce = secrets.token_hex(8)  # markers no stored text can forge
 
     def put(self, key: tuple, value) -> None:
-        html, _holes, segments = value
-        size = sys.getsizeof(html) + sum(sys.getsizeof(s) for s in segments if isinstance(s, str)) + 1024
-        super().put(key, value, size)
+        super().put(key, value, value.size())  # a civic.templating._Entry

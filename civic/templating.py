@@ -1,6 +1,8 @@
 """Jinja2 with Babel, and render(): one template per page, htmx fragments are its named blocks."""
 from __future__ import annotations
 
+import datetime as dt
+import sys
 from contextvars import ContextVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, pass_eval_context, select_autoescape
@@ -70,15 +72,56 @@ def _template_gettext(eval_ctx, message: str, **variables):
 # may render again for this reader.
 
 _building: ContextVar[list | None] = ContextVar("civic_fragment", default=None)
-_PLAIN = (str, int, float, bool, type(None))
+_PLAIN = (str, int, float, bool, type(None), dt.date)
 
 
 def _plain(value) -> bool:
-    import datetime as dt
-
     if isinstance(value, tuple):
         return all(_plain(v) for v in value)
-    return isinstance(value, (*_PLAIN, dt.date))
+    return isinstance(value, _PLAIN)
+
+
+class Variant:
+    """What `personalize` returns for a hole whose rendering is shared by every reader in the same state
+    (say "up-voted it"): `key` names that state, `render()` renders it. It is rendered once per fragment
+    entry and state, with the CSRF marker in it, and kept in the entry."""
+
+    __slots__ = ("key", "render")
+
+    def __init__(self, key, render):
+        self.key, self.render = key, render
+
+
+class _Entry:
+    """A rendered fragment as it is kept: its neutral text cut at the CSRF markers (`parts`; one part when
+    there are none), the holes for `personalize` and where each one's neutral text lies in the text with
+    the markers replaced (`spans`: start, end and the markers before each, so a hole is spliced in without
+    scanning the text), and the variants of holes rendered so far."""
+
+    __slots__ = ("text", "parts", "holes", "spans", "variants", "markup")
+
+    def __init__(self, html: str, nonce: str, holes: list):
+        import re
+
+        marker = f"@@csrf-{nonce}@@"
+        spans, neutral, position, kept = [], [], 0, []
+        for match in re.finditer(rf"@@hole-{nonce}-(\d+)@@(.*?)@@/hole-{nonce}@@", html, re.S):
+            kept.append(html[position:match.start()])
+            start = sum(map(len, kept))
+            kept.append(match.group(2))
+            spans.append((start, start + len(match.group(2))))
+            position = match.end()
+        kept.append(html[position:])
+        self.text = text = "".join(kept)
+        self.parts = tuple(text.split(marker))
+        self.holes = tuple(holes)
+        # (start, end, markers before start, markers before end): positions shift by the token's length.
+        self.spans = tuple((a, b, text.count(marker, 0, a), text.count(marker, 0, b)) for a, b in spans)
+        self.variants: dict = {}
+        self.markup = Markup(text) if len(self.parts) == 1 else None  # served as it is
+
+    def size(self) -> int:
+        return sys.getsizeof(self.text) * 2 + 1024
 
 
 @pass_context
@@ -89,56 +132,71 @@ def cached(context, name: str, *parts, caller):
     fragments = context.environment.fragments
     if generations is None or not fragments.seconds or request.method not in ("GET", "HEAD") or _building.get() is not None:
         return Markup(caller())
-    if not all(_plain(p) for p in parts):
-        raise TypeError(f"cached({name!r}): parts must be plain values")
-    from civic import clock
-    from civic.pagecache import scopes_of_path
-
-    key = (name, parts, context.get("path_with_query"), i18n.get_locale(), bool(context.get("large_text")), clock._frozen.get(),
-           tuple(generations.get(s, 0) for s in scopes_of_path(request.url.path)))
+    key = (name, parts, _request_key(request, context, generations))
     entry = fragments.get(key)
     if entry is None:
+        if not _plain(parts):
+            raise TypeError(f"cached({name!r}): parts must be plain values")
         holes: list = []
         token = _building.set(holes)
         try:
             html = str(caller())
         finally:
             _building.reset(token)
-        entry = _split(html, fragments.nonce, holes)
+        entry = _Entry(html, fragments.nonce, holes)
         fragments.put(key, entry)
     return _serve(entry, context, fragments.nonce)
 
 
-def _split(html: str, nonce: str, holes: list) -> tuple:
-    """(the text with neutral parts in place, holes, segments: text and hole numbers alternating)."""
-    if not holes:
-        return html, (), ()
-    import re
+def _request_key(request: Request, context, generations: dict) -> tuple:
+    """What every fragment of this request is also keyed by (worked out once a request): the path, locale,
+    text size, frozen clock and the write generations of the path's scopes."""
+    key = getattr(request.state, "fragment_key", None)
+    if key is None:
+        from civic import clock
+        from civic.pagecache import scopes_of_path
 
-    segments: list = []
-    neutral: list[str] = []
-    position = 0
-    for match in re.finditer(rf"@@hole-{nonce}-(\d+)@@(.*?)@@/hole-{nonce}@@", html, re.S):
-        segments.append(html[position:match.start()])
-        segments.append(int(match.group(1)))
-        neutral.append(match.group(2))
-        position = match.end()
-    segments.append(html[position:])
-    whole = "".join(s if isinstance(s, str) else neutral[s] for s in segments)
-    return whole, tuple((kind, args, neutral[i]) for i, (kind, args) in enumerate(holes)), tuple(segments)
+        key = (context.get("path_with_query"), i18n.get_locale(), bool(context.get("large_text")), clock._frozen.get(),
+               tuple(generations.get(s, 0) for s in scopes_of_path(request.url.path)))
+        request.state.fragment_key = key
+    return key
 
 
-def _serve(entry: tuple, context, nonce: str) -> Markup:
-    html, holes, segments = entry
-    if holes:
-        personalize = context.get("personalize")
-        replaced = personalize([(kind, args) for kind, args, _n in holes], context) if personalize else None
-        if replaced:
-            html = "".join(s if isinstance(s, str) else str(replaced.get(s, holes[s][2])) for s in segments)
-    marker = f"@@csrf-{nonce}@@"
-    if marker in html:
-        html = html.replace(marker, str(Markup.escape(context["csrf_token"]())))
-    return Markup(html)
+def _serve(entry: _Entry, context, nonce: str) -> Markup:
+    if entry.markup is not None and not entry.holes:
+        return entry.markup
+    token = str(Markup.escape(context["csrf_token"]())) if len(entry.parts) > 1 or entry.holes else ""
+    text = token.join(entry.parts) if len(entry.parts) > 1 else entry.text
+    personalize = context.get("personalize") if entry.holes else None
+    replaced = personalize(entry.holes, context) if personalize else None
+    if not replaced:
+        return Markup(text)
+    marker, shift = f"@@csrf-{nonce}@@", len(token) - len(f"@@csrf-{nonce}@@")
+    pieces, position = [], 0
+    for number in sorted(replaced):
+        start, end, before_start, before_end = entry.spans[number]
+        pieces.append(text[position:start + before_start * shift])
+        pieces.append(_rendered(entry, number, replaced[number]).replace(marker, token))
+        position = end + before_end * shift
+    pieces.append(text[position:])
+    return Markup("".join(pieces))
+
+
+def _rendered(entry: _Entry, number: int, value) -> str:
+    """A hole as `personalize` gave it: HTML, or a `Variant` rendered once per entry (with the CSRF marker)."""
+    if not isinstance(value, Variant):
+        return str(value)
+    key = (number, value.key)
+    html = entry.variants.get(key)
+    if html is None:
+        token = _building.set([])  # rendered as a fragment is: the CSRF marker, not this reader's token
+        try:
+            html = str(value.render())
+        finally:
+            _building.reset(token)
+        if len(entry.variants) < 4 * len(entry.holes) + 8:
+            entry.variants[key] = html
+    return html
 
 
 @pass_context

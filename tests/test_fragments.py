@@ -136,3 +136,29 @@ def test_a_new_notice_shows_on_the_next_board_page(database_url, tmp_path):
             disclosure.publish(db, staff, second.id, None)
         assert "第二份通知" in resident.get(page).text
         assert without_tokens(resident.get(page).text) == fresh(database_url, tmp_path, reader, page)
+
+
+def test_readers_in_the_same_state_share_a_rendered_control_each_with_their_own_token(thread_site, tmp_path):
+    """Alice and Carol both up-vote Bob's comment: the "up-voted" control is rendered once for the cached
+    thread and served to both, each page with that reader's own CSRF token and equal to a fresh rendering."""
+    app, users, ids, url_db = thread_site
+    with make_sessionmaker(app.state.engine)() as db:
+        from civic.accounts.models import User
+
+        carol = db.get(User, users["bob"].id + 1)
+    page = f"/consultations/{ids['topic']}"
+    vote = f"/consultations/comments/{ids['bob_comment']}/vote"
+    with Client(app).login_as(users["alice"]) as alice, Client(app).login_as(carol) as carol_client:
+        for client in (alice, carol_client):
+            assert client.post_form(vote, {}).status_code in (200, 303)
+        for _round in range(2):
+            for client, user in ((alice, users["alice"]), (carol_client, carol)):
+                answer = client.get(page, headers={"Accept-Language": "en"})
+                tokens = set(re.findall(r'name="csrftoken" value="([^"]*)"', answer.text))
+                assert tokens == {client.cookies.get("csrftoken")}
+                assert re.search(rf'action="{vote}".*?Up-voted ▲ 2', answer.text, re.S)
+                assert without_tokens(answer.text) == fresh(url_db, tmp_path, user, page, **{"Accept-Language": "en"})
+    entries = [value for (_at, value), _size in app.state.templates.fragments.entries.data.values() if getattr(value, "variants", None)]
+    assert len(entries) == 1  # the English thread list, as both see it
+    # One rendering of "up-voted, not mine" for Bob's comment, served to both; and Alice's own comment's controls.
+    assert sorted(state for _number, state in entries[0].variants) == [(False, True), (True, False)]

@@ -17,7 +17,7 @@ from civic.i18n import N_, _, lang_tag
 from civic.markdown import plain_text, render_markdown
 from civic.registry import queries as registry
 from civic.security import can, ensure_permission
-from civic.templating import Lazy, is_htmx, render
+from civic.templating import Lazy, Variant, is_htmx, render
 from civic.uploads import download_headers, path_of
 from civic.web import actor, db, form, redirect, view
 
@@ -234,27 +234,29 @@ def detail_context(request: Request, consultation, *, item: AgendaItem | None = 
 
 def _personal_comments(request: Request, who, can_comment: bool):
     """The comment controls of a cached thread that differ for this reader: their own comments (edit, no
-    vote, no report) and the ones they up-voted; the others stay as rendered for a neutral reader."""
-    def personalize(holes: list, context) -> dict | None:
+    vote, no report) and the ones they up-voted; the others stay as rendered for a neutral reader. Each is
+    the same for every reader in that state, so it is rendered once per cached thread (`Variant`)."""
+    def personalize(holes: tuple, context) -> dict | None:
         if not who.authenticated:
             return None
-        ids = [args[0] for kind, args in holes if kind == "comment"]
-        voted = queries.my_votes(db(request), who.user.id, ids) if can_comment else set()
-        out, macro = {}, None
-        for number, (kind, args) in enumerate(holes):
-            if kind != "comment":
-                continue
-            comment_id, author_id, upvotes, display_name = args
-            own = author_id == who.user.id
-            if own or comment_id in voted:
-                if macro is None:  # the thread's own import of it (a new module cost a tenth of the page)
-                    macro = context.get("comment_actions") or context.environment.get_template(
-                        "consultations/_comments.html").make_module(context.get_all()).comment_actions
-                out[number] = macro(SimpleNamespace(id=comment_id, upvotes=upvotes, display_name=display_name), comment_id in voted, own,
-                                    can_comment, rules)
-        return out
+        me = who.user.id
+        voted = queries.my_votes(db(request), me, [args[0] for kind, args in holes if kind == "comment"]) if can_comment else set()
+        return {number: Variant((args[0] in voted, args[1] == me), _actions_of(context, args, args[0] in voted, args[1] == me, can_comment))
+                for number, (kind, args) in enumerate(holes) if kind == "comment" and (args[1] == me or args[0] in voted)}
 
     return personalize
+
+
+def _actions_of(context, args, voted: bool, own: bool, can_comment: bool):
+    comment_id, _author_id, upvotes, display_name = args
+
+    def render():
+        # The thread's own import of the macro (a new module cost a tenth of the page).
+        macro = context.get("comment_actions") or context.environment.get_template(
+            "consultations/_comments.html").make_module(context.get_all()).comment_actions
+        return macro(SimpleNamespace(id=comment_id, upvotes=upvotes, display_name=display_name), voted, own, can_comment, rules)
+
+    return render
 
 
 def _group_opinions(opinions) -> dict:
