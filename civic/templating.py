@@ -165,18 +165,24 @@ def _request_key(request: Request, context, generations: dict) -> tuple:
 def _serve(entry: _Entry, context, nonce: str) -> Markup:
     if entry.markup is not None and not entry.holes:
         return entry.markup
-    token = str(Markup.escape(context["csrf_token"]())) if len(entry.parts) > 1 or entry.holes else ""
-    text = token.join(entry.parts) if len(entry.parts) > 1 else entry.text
     personalize = context.get("personalize") if entry.holes else None
     replaced = personalize(entry.holes, context) if personalize else None
-    if not replaced:
+    holes = {number: _rendered(entry, number, value) for number, value in replaced.items()} if replaced else {}
+    marker = f"@@csrf-{nonce}@@"
+    # The reader's token only where the text has a marker: asking for it sets the CSRF cookie, and a page that
+    # sets a cookie is not kept for anonymous readers (civic.pagecache).
+    token = ""
+    if len(entry.parts) > 1 or any(marker in html for html in holes.values()):
+        token = str(Markup.escape(context["csrf_token"]()))
+    text = token.join(entry.parts) if len(entry.parts) > 1 else entry.text
+    if not holes:
         return Markup(text)
-    marker, shift = f"@@csrf-{nonce}@@", len(token) - len(f"@@csrf-{nonce}@@")
+    shift = len(token) - len(marker)
     pieces, position = [], 0
-    for number in sorted(replaced):
+    for number in sorted(holes):
         start, end, before_start, before_end = entry.spans[number]
         pieces.append(text[position:start + before_start * shift])
-        pieces.append(_rendered(entry, number, replaced[number]).replace(marker, token))
+        pieces.append(holes[number].replace(marker, token) if token else holes[number])
         position = end + before_end * shift
     pieces.append(text[position:])
     return Markup("".join(pieces))

@@ -162,3 +162,15 @@ def test_readers_in_the_same_state_share_a_rendered_control_each_with_their_own_
     assert len(entries) == 1  # the English thread list, as both see it
     # One rendering of "up-voted, not mine" for Bob's comment, served to both; and Alice's own comment's controls.
     assert sorted(state for _number, state in entries[0].variants) == [(False, True), (True, False)]
+
+
+def test_an_anonymous_thread_with_personal_parts_is_still_kept_whole(thread_site):
+    """The thread's cached list has personal holes but, for an anonymous reader, no form: serving it must not
+    ask for a CSRF token (that sets a cookie, and a page setting one is never kept by the page cache)."""
+    app, _users, ids, _url = thread_site
+    page = f"/consultations/{ids['topic']}"
+    with Client(app) as anonymous:
+        first = anonymous.get(page)
+        assert "set-cookie" not in first.headers and "爱丽丝的意见" in first.text
+        hits = app.state.page_cache.hits
+        assert anonymous.get(page).text == first.text and app.state.page_cache.hits == hits + 1
