@@ -174,3 +174,18 @@ def test_an_anonymous_thread_with_personal_parts_is_still_kept_whole(thread_site
         assert "set-cookie" not in first.headers and "爱丽丝的意见" in first.text
         hits = app.state.page_cache.hits
         assert anonymous.get(page).text == first.text and app.state.page_cache.hits == hits + 1
+
+
+def test_the_comment_form_is_shared_by_readers_with_the_same_pseudonym_only(thread_site, tmp_path):
+    app, users, ids, url_db = thread_site
+    with make_sessionmaker(app.state.engine, write=True)() as db:
+        from civic.security import load_actor
+
+        comments.set_alias(db, load_actor(db, users["alice"].id), "楼下的猫")
+    page = f"/consultations/{ids['topic']}"
+    with Client(app).login_as(users["alice"]) as alice, Client(app).login_as(users["bob"]) as bob:
+        for _round in range(2):
+            alice_page, bob_page = alice.get(page).text, bob.get(page).text
+            assert "楼下的猫" in alice_page and "楼下的猫" not in bob_page
+            assert without_tokens(alice_page) == fresh(url_db, tmp_path, users["alice"], page)
+            assert without_tokens(bob_page) == fresh(url_db, tmp_path, users["bob"], page)
