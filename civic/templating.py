@@ -151,14 +151,15 @@ def cached(context, name: str, *parts, caller):
 def _request_key(request: Request, context, generations: dict) -> tuple:
     """What every fragment of this request is also keyed by (worked out once a request): the path, locale,
     text size, frozen clock and the write generations of the path's scopes."""
-    key = getattr(request.state, "fragment_key", None)
+    state = request.scope["state"]  # request.state's own dict: a missing attribute of State raises, and that cost
+    key = state.get("civic_fragment_key")
     if key is None:
         from civic import clock
         from civic.pagecache import scopes_of_path
 
         key = (context.get("path_with_query"), i18n.get_locale(), bool(context.get("large_text")), clock._frozen.get(),
                tuple(generations.get(s, 0) for s in scopes_of_path(request.url.path)))
-        request.state.fragment_key = key
+        state["civic_fragment_key"] = key
     return key
 
 
