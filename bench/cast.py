@@ -196,7 +196,7 @@ def run(label: str, database_url: str | None, args, folder: Path) -> dict:
         if args.profile:  # py-spy samples the server while it casts (collapsed stacks, for flame graphs)
             import subprocess
 
-            profiler = subprocess.Popen(["py-spy", "record", "--pid", str(pid.pid), "--subprocesses", "--format", "raw", "--rate", "100", *([] if os.environ.get("BENCH_PROFILE_IDLE") else ["--gil"]), *(["--idle"] if os.environ.get("BENCH_PROFILE_IDLE") else []),
+            profiler = subprocess.Popen(["py-spy", "record", "--pid", str(pid.pid), "--subprocesses", "--format", "raw", "--rate", os.environ.get("BENCH_PROFILE_RATE", "100"), *([] if os.environ.get("BENCH_PROFILE_IDLE") else ["--gil"]), *(["--idle"] if os.environ.get("BENCH_PROFILE_IDLE") else []),
                                          "--output", f"{args.profile}.{label}.txt"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
         cpu_before, client_before, pg_before = common.cpu_seconds(pid.pid), time.process_time(), common.postgres_cpu_seconds()

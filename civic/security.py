@@ -166,6 +166,14 @@ def _actor_statement():
             .where(users.c.id == bindparam("user_id"), users.c.active.is_(True)))
 
 
+@cache
+def _actor_statement_with_generation():
+    from civic.pagecache import Generation
+
+    people = select(Generation.__table__.c.counter).where(Generation.__table__.c.scope == "people").scalar_subquery()
+    return _actor_statement().add_columns(people.label("people_generation"))
+
+
 class SessionCookies:
     """The session is a signed cookie: user id, session version (for logout everywhere), a nonce."""
 
@@ -223,12 +231,15 @@ class ActorCache:
         return self.keep(user_id, generation, actor)
 
     async def load_on_loop(self, connection, user_id: int) -> Actor | None:
-        """`load` on the event loop, through the loop's reads (civic.loopdb)."""
-        generation = (await connection.generations()).get("people", 0)
-        kept = self.kept(user_id, generation)
-        if kept is not None:
-            return kept
-        return self.keep(user_id, generation, actor_from_rows(await connection.fetch(_actor_statement(), {"user_id": user_id})))
+        """`load` on the event loop, through the loop's reads (civic.loopdb). A user with no entry here is read
+        with the "people" counter in the same statement (one snapshot): one round trip instead of two."""
+        if user_id in self.entries:
+            kept = self.kept(user_id, (await connection.generations()).get("people", 0))
+            if kept is not None:
+                return kept
+        rows = await connection.fetch(_actor_statement_with_generation(), {"user_id": user_id})
+        generation = (rows[0][-1] or 0) if rows else 0
+        return self.keep(user_id, generation, actor_from_rows([row[:-1] for row in rows]))
 
     def kept(self, user_id: int, generation: int) -> Actor | None:
         """A copy of the kept actor if it is still exact (the "people" generation read before loading held)."""

@@ -73,16 +73,23 @@ def test_the_loops_reads_give_what_the_orm_gives(database_url, tmp_path):
                          roles=[("staff", community)])
         expected = load_actor(db, user.id)
 
+    actors = ActorCache()
+
     async def read():
         reads = LoopReads(app.state.engine)
         await reads.open()
         try:
             async with reads.connection() as connection:
-                return await ActorCache().load_on_loop(connection, user.id)
+                return await actors.load_on_loop(connection, user.id), (await connection.generations()).get("people", 0)
         finally:
             await reads.close()
 
-    loaded = asyncio.run(read())
+    loaded, people = asyncio.run(read())
+    # Read with the "people" counter in the same statement, and kept under it: the next load checks it only.
+    assert actors.entries[user.id][0] == people > 0
+    assert actors.kept(user.id, people) is not None and actors.kept(user.id, people + 1) is None
+    again, _people = asyncio.run(read())
+    assert again.user.id == user.id and again is not loaded
     for field in ("birth_date", "party_member", "is_resident_rep", "created_at", "residence_since"):
         assert getattr(loaded.resident, field) == getattr(expected.resident, field)
         assert type(getattr(loaded.resident, field)) is type(getattr(expected.resident, field))
