@@ -12,7 +12,7 @@ from functools import cache
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from passlib.context import CryptContext
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, true
 from sqlalchemy.orm import Session, configure_mappers
 from starlette.requests import Request
 
@@ -167,11 +167,33 @@ def _actor_statement():
 
 
 @cache
-def _actor_statement_with_generation():
+def _people_generation():
     from civic.pagecache import Generation
 
-    people = select(Generation.__table__.c.counter).where(Generation.__table__.c.scope == "people").scalar_subquery()
-    return _actor_statement().add_columns(people.label("people_generation"))
+    table = Generation.__table__
+    return select(table.c.counter).where(table.c.scope == "people").scalar_subquery().label("people_generation")
+
+
+@cache
+def _ACTOR_WIDTH() -> int:
+    return len(_actor_statement().selected_columns)
+
+
+@cache
+def _actor_along(along):
+    """The actor's rows, the "people" counter and `along`'s columns: one statement, so one snapshot."""
+    users, residents, roles = User.__table__, Resident.__table__, RoleAssignment.__table__
+    extra = along.subquery("along")
+    return (select(*_actor_statement().selected_columns, _people_generation(), *extra.c)
+            .select_from(users.outerjoin(residents, residents.c.id == users.c.resident_id)
+                         .outerjoin(roles, roles.c.user_id == users.c.id).join(extra, true()))
+            .where(users.c.id == bindparam("user_id"), users.c.active.is_(True)))
+
+
+@cache
+def _generation_along(along):
+    extra = along.subquery("along")
+    return select(_people_generation(), *extra.c).select_from(extra)
 
 
 class SessionCookies:
@@ -230,16 +252,24 @@ class ActorCache:
         actor = load_actor(db, user_id)  # its instances belong to no session: no commit ever expires them
         return self.keep(user_id, generation, actor)
 
-    async def load_on_loop(self, connection, user_id: int) -> Actor | None:
-        """`load` on the event loop, through the loop's reads (civic.loopdb). A user with no entry here is read
-        with the "people" counter in the same statement (one snapshot): one round trip instead of two."""
+    async def load_on_loop(self, connection, user_id: int, along, params: dict) -> tuple[Actor | None, tuple | None]:
+        """`load` on the event loop through the loop's reads (civic.loopdb), in ONE statement with `along` (a
+        built-once select keyed by the bound `user_id`, with `params`): the actor (a kept one if the "people"
+        counter, read in the same statement, still holds) and `along`'s row; (None, None) if either is missing."""
+        arguments = {**params, "user_id": user_id}
         if user_id in self.entries:
-            kept = self.kept(user_id, (await connection.generations()).get("people", 0))
+            rows = await connection.fetch(_generation_along(along), arguments)
+            if not rows:
+                return None, None
+            kept = self.kept(user_id, rows[0][0] or 0)
             if kept is not None:
-                return kept
-        rows = await connection.fetch(_actor_statement_with_generation(), {"user_id": user_id})
-        generation = (rows[0][-1] or 0) if rows else 0
-        return self.keep(user_id, generation, actor_from_rows([row[:-1] for row in rows]))
+                return kept, tuple(rows[0][1:])
+        rows = await connection.fetch(_actor_along(along), arguments)
+        if not rows:
+            return None, None
+        width = _ACTOR_WIDTH()
+        actor = self.keep(user_id, rows[0][width] or 0, actor_from_rows([row[:width] for row in rows]))
+        return actor, tuple(rows[0][width + 1:])
 
     def kept(self, user_id: int, generation: int) -> Actor | None:
         """A copy of the kept actor if it is still exact (the "people" generation read before loading held)."""
@@ -303,18 +333,18 @@ def actor_from_request(request: Request, db: Session) -> Actor:
     return actor
 
 
-async def actor_on_loop(request: Request, connection) -> Actor | None:
-    """actor_from_request on the event loop through the loop's reads (civic.loopdb), for a signed-in request in
-    its own name; None for anything else (anonymous, assisted, stale session): the caller
-    then takes the usual path, which answers it."""
+async def actor_on_loop(request: Request, connection, along, params: dict) -> tuple[Actor | None, tuple | None]:
+    """actor_from_request on the event loop through the loop's reads (civic.loopdb), with `along`'s row read in
+    the same statement (see ActorCache.load_on_loop), for a signed-in request in its own name; (None, None) for
+    anything else (anonymous, assisted, stale session): the caller then takes the usual path, which answers it."""
     payload = request.app.state.sessions.loads(request.cookies.get(SESSION_COOKIE))
     if not payload or payload.get("a"):
-        return None
-    loaded = await request.app.state.actors.load_on_loop(connection, payload["u"])
+        return None, None
+    loaded, row = await request.app.state.actors.load_on_loop(connection, payload["u"], along, params)
     if loaded is None or loaded.user.session_version != payload.get("v"):
-        return None
+        return None, None
     request.state.actor = loaded
-    return loaded
+    return loaded, row
 
 
 # Permission name -> roles granted it. Filled by the module manifests; unknown names are denied.

@@ -9,6 +9,7 @@ what makes a second ballot impossible, whatever the channel.
 from __future__ import annotations
 
 import json
+from collections import namedtuple
 from dataclasses import dataclass
 from functools import cache
 from types import SimpleNamespace
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civic import audit, clock, snapshots
+from civic.accounts.models import User
 from civic.elections import board, castqueue, messages, rules
 from civic.elections.models import Ballot, BoardEntry, Box, Candidate, Election, PaperDraft, Proxy, RollEntry, RollMark, Round, Section
 from civic.elections.roll import entry_for, roll_count
@@ -161,11 +163,16 @@ def cast_facts(db: Session, public_id: str, number: int, actor: Actor) -> CastFa
     return _facts_from_row(row)
 
 
-async def cast_facts_on_loop(connection, public_id: str, number: int, actor: Actor) -> CastFacts | None:
-    """cast_facts on the event loop, through the loop's reads (civic.loopdb)."""
-    resident_id = actor.resident.id if actor.resident is not None else None
-    rows = await connection.fetch(_cast_facts_statement(), {"public_id": public_id, "number": number, "resident_id": resident_id}, named=True)
-    return _facts_from_row(rows[0] if rows else None)
+def cast_facts_along():
+    """The cast's facts keyed by the voter's user id, read with the voter's actor in one statement on the event
+    loop (civic.security.actor_on_loop); `cast_facts_on_loop` makes them CastFacts."""
+    return _cast_facts_statement(by_user=True)
+
+
+def cast_facts_on_loop(values: tuple | None) -> CastFacts | None:
+    """CastFacts from `cast_facts_along`'s columns (None: no such election or round)."""
+    row = _facts_row()._make(values) if values else None
+    return _facts_from_row(row) if row is not None and row.round_id is not None else None
 
 
 def _facts_from_row(row) -> CastFacts | None:
@@ -177,19 +184,29 @@ def _facts_from_row(row) -> CastFacts | None:
 
 
 @cache
-def _cast_facts_statement():
+def _cast_facts_statement(by_user: bool = False):
     """Built once, on the tables (plain Core): building the expression and its ORM compile state per ballot
-    was a fifth of the view's CPU; the parameters are bound per call."""
+    was a fifth of the view's CPU; the parameters are bound per call. `by_user`: the voter's roll entry found
+    from the bound `user_id` (through users.resident_id) instead of a bound `resident_id`."""
     elections, communities, rounds = Election.__table__, Community.__table__, Round.__table__
     entries, proxies = RollEntry.__table__, Proxy.__table__
+    resident = bindparam("resident_id")
+    if by_user:
+        users = User.__table__
+        resident = select(users.c.resident_id).where(users.c.id == bindparam("user_id")).scalar_subquery()
     proxied = exists().where(proxies.c.election_id == elections.c.id, proxies.c.principal_roll_id == entries.c.id)
     return (select(elections.c.online_enabled, elections.c.online_opens_at, elections.c.online_closes_at, elections.c.polling_day,
                    elections.c.purpose, communities.c.id.label("community_id"), communities.c.street_id, rounds.c.id.label("round_id"),
                    rounds.c.status, rounds.c.sections, entries.c.id.label("entry_id"), entries.c.listed, proxied.label("proxied"))
             .select_from(elections.join(communities, communities.c.id == elections.c.community_id)
                          .join(rounds, and_(rounds.c.election_id == elections.c.id, rounds.c.number == bindparam("number")))
-                         .outerjoin(entries, and_(entries.c.election_id == elections.c.id, entries.c.resident_id == bindparam("resident_id"))))
+                         .outerjoin(entries, and_(entries.c.election_id == elections.c.id, entries.c.resident_id == resident)))
             .where(elections.c.public_id == bindparam("public_id")))
+
+
+@cache
+def _facts_row():
+    return namedtuple("CastFactsRow", [column.name for column in _cast_facts_statement().selected_columns])
 
 
 def cast_checked(db: Session, actor: Actor, facts: CastFacts, ballot: dict, *, writer: "castqueue.CastQueue | None" = None) -> str:

@@ -409,8 +409,9 @@ async def _checked_cast_on_loop(request: Request) -> castqueue.Cast | None:
         return None
     try:
         async with reads.connection() as connection:
-            who = await actor_on_loop(request, connection)
-            facts = await polling.cast_facts_on_loop(connection, request.path_params["eid"], number, who) if who is not None else None
+            who, values = await actor_on_loop(request, connection, polling.cast_facts_along(),
+                                              {"public_id": request.path_params["eid"], "number": number})
+            facts = polling.cast_facts_on_loop(values) if who is not None else None
     except loopdb.FAILURES:
         logger.warning("a ballot's checks on the event loop failed; checking it the usual way", exc_info=True)
         return None

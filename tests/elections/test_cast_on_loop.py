@@ -5,9 +5,10 @@ a problem to show, assisted voting, a stale session — is checked and answered 
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from civic import clock
+from civic.accounts.models import User
 from civic.db import make_sessionmaker
 from civic.elections import views
 from civic.elections.models import Ballot, RollMark
@@ -74,22 +75,25 @@ def test_the_loops_reads_give_what_the_orm_gives(database_url, tmp_path):
         expected = load_actor(db, user.id)
 
     actors = ActorCache()
+    users = User.__table__
+    along = select(users.c.display_name, users.c.created_at).where(users.c.id == bindparam("user_id"))
 
     async def read():
         reads = LoopReads(app.state.engine)
         await reads.open()
         try:
             async with reads.connection() as connection:
-                return await actors.load_on_loop(connection, user.id), (await connection.generations()).get("people", 0)
+                return await actors.load_on_loop(connection, user.id, along, {}), (await connection.generations()).get("people", 0)
         finally:
             await reads.close()
 
-    loaded, people = asyncio.run(read())
+    (loaded, row), people = asyncio.run(read())
     # Read with the "people" counter in the same statement, and kept under it: the next load checks it only.
     assert actors.entries[user.id][0] == people > 0
     assert actors.kept(user.id, people) is not None and actors.kept(user.id, people + 1) is None
-    again, _people = asyncio.run(read())
-    assert again.user.id == user.id and again is not loaded
+    assert row == (expected.user.display_name, expected.user.created_at)  # `along`'s columns, typed
+    (again, row_again), _people = asyncio.run(read())
+    assert again.user.id == user.id and again is not loaded and row_again == row
     for field in ("birth_date", "party_member", "is_resident_rep", "created_at", "residence_since"):
         assert getattr(loaded.resident, field) == getattr(expected.resident, field)
         assert type(getattr(loaded.resident, field)) is type(getattr(expected.resident, field))
@@ -163,3 +167,58 @@ def test_assisted_voting_takes_the_usual_path(polling_day):
                     client.__exit__(None, None, None)
     assert usual == [url, url] and answers[0] == answers[1] == 303
     assert stored(app) == (2, 2)
+
+
+def test_the_actor_and_the_cast_facts_come_in_one_statement_equal_to_the_usual_reads(polling_day):
+    """Cold (no kept actor: actor, "people" counter and facts in one statement), warm (counter and facts in
+    one statement, the kept actor) and stale (a write to people since: read again) all give what the usual
+    path reads; an unknown election gives nothing (the usual path answers it)."""
+    import asyncio
+
+    from civic.elections import polling
+    from civic.loopdb import LoopReads
+    from civic.security import ActorCache
+
+    app, url, _day, voters, _outsider, _sections, _usual = polling_day
+    eid = url.split("/")[2]
+    actors = ActorCache()
+    sessions = make_sessionmaker(app.state.engine, write=True)
+
+    async def on_loop(public_id):
+        reads = LoopReads(app.state.engine)
+        await reads.open()
+        try:
+            async with reads.connection() as connection:
+                statements = []
+                if hasattr(connection.driver, "set_trace_callback"):
+                    connection.driver.set_trace_callback(statements.append)
+                who, values = await actors.load_on_loop(connection, voters[0].id, polling.cast_facts_along(),
+                                                        {"public_id": public_id, "number": 1})
+                if hasattr(connection.driver, "set_trace_callback"):
+                    connection.driver.set_trace_callback(None)
+                return who, polling.cast_facts_on_loop(values), statements
+        finally:
+            await reads.close()
+
+    def usual():
+        with make_sessionmaker(app.state.engine)() as db:
+            who = load_actor(db, voters[0].id)
+            return who, polling.cast_facts(db, eid, 1, who)
+
+    expected_actor, expected = usual()
+    for state in ("cold", "warm", "stale"):
+        if state == "stale":
+            with sessions() as db:
+                from civic.registry.models import Resident
+
+                db.get(Resident, expected_actor.resident.id).phone = "13911112222"
+                db.commit()
+            expected_actor, expected = usual()
+        who, facts, statements = asyncio.run(on_loop(eid))
+        assert who.user.id == voters[0].id and who.resident.phone == expected_actor.resident.phone, state
+        assert facts.election._asdict() == dict(expected.election._mapping), state
+        assert (facts.entry.id, facts.entry.listed, facts.round.id, facts.has_proxy) == \
+            (expected.entry.id, expected.entry.listed, expected.round.id, expected.has_proxy), state
+        if app.state.engine.dialect.name == "sqlite":
+            assert len(statements) == (2 if state == "stale" else 1), (state, statements)
+    assert asyncio.run(on_loop("e-no-such-election"))[:2] == (None, None)
