@@ -175,19 +175,15 @@ def _people_generation():
 
 
 @cache
-def _ACTOR_WIDTH() -> int:
+def _actor_width() -> int:
     return len(_actor_statement().selected_columns)
 
 
 @cache
 def _actor_along(along):
     """The actor's rows, the "people" counter and `along`'s columns: one statement, so one snapshot."""
-    users, residents, roles = User.__table__, Resident.__table__, RoleAssignment.__table__
     extra = along.subquery("along")
-    return (select(*_actor_statement().selected_columns, _people_generation(), *extra.c)
-            .select_from(users.outerjoin(residents, residents.c.id == users.c.resident_id)
-                         .outerjoin(roles, roles.c.user_id == users.c.id).join(extra, true()))
-            .where(users.c.id == bindparam("user_id"), users.c.active.is_(True)))
+    return _actor_statement().add_columns(_people_generation(), *extra.c).join(extra, true())
 
 
 @cache
@@ -267,7 +263,7 @@ class ActorCache:
         rows = await connection.fetch(_actor_along(along), arguments)
         if not rows:
             return None, None
-        width = _ACTOR_WIDTH()
+        width = _actor_width()
         actor = self.keep(user_id, rows[0][width] or 0, actor_from_rows([row[:width] for row in rows]))
         return actor, tuple(rows[0][width + 1:])
 
