@@ -139,12 +139,17 @@ def actor_from_rows(rows) -> Actor | None:
     """The actor from `_actor_statement`'s rows (None: no such active user)."""
     if not rows:
         return None
-    users, residents = User.__table__, Resident.__table__
-    first, width, end = rows[0], len(users.c), len(users.c) + len(residents.c)
-    user = _detached(User, users.c.keys(), first[:width])
-    resident = _detached(Resident, residents.c.keys(), first[width:end]) if first[width] is not None else None
+    user_keys, resident_keys = _column_keys()
+    first, width, end = rows[0], len(user_keys), len(user_keys) + len(resident_keys)
+    user = _detached(User, user_keys, first[:width])
+    resident = _detached(Resident, resident_keys, first[width:end]) if first[width] is not None else None
     assigned = [tuple(row[end:]) for row in rows if row[end] is not None]
     return Actor(user=user, resident=resident, roles=roles_for(user, resident, assigned))
+
+
+@cache
+def _column_keys() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return tuple(User.__table__.c.keys()), tuple(Resident.__table__.c.keys())
 
 
 def _detached(model, keys, values):

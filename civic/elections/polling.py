@@ -226,9 +226,10 @@ def cast_checked(db: Session, actor: Actor, facts: CastFacts, ballot: dict, *, w
     return cast_receipt(cast.outcome, cast.tracking_code)
 
 
-def prepare_cast(actor: Actor, facts: CastFacts, ballot: dict) -> "castqueue.Cast":
+def prepare_cast(actor: Actor, facts: CastFacts, ballot: dict, sections: list[dict] | None = None) -> "castqueue.Cast":
     """The checks of an online cast on facts already read, and the cast ready for the writer. Raises
-    Conflict, Forbidden or BallotInvalid (with the problems per section) and then nothing is written."""
+    Conflict, Forbidden or BallotInvalid (with the problems per section) and then nothing is written.
+    `sections`: the round's, if the caller parsed them already (to read the form)."""
     election, round_, entry = facts.election, facts.round, facts.entry
     ensure_permission(actor, "elections:ballot:cast", facts.community)
     if not election.online_enabled:
@@ -241,7 +242,7 @@ def prepare_cast(actor: Actor, facts: CastFacts, ballot: dict) -> "castqueue.Cas
         raise Forbidden(_("You are not on the voter list of this election."))
     if facts.has_proxy:
         raise Conflict(_("You authorised a proxy for this election, so your proxy votes for you at the polling station."))
-    sections = sections_of(round_)
+    sections = sections if sections is not None else sections_of(round_)
     ballot = complete(ballot, sections)
     problems = ballot_problems(ballot, sections) or recall_write_ins(election, ballot)
     if problems:

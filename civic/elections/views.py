@@ -417,9 +417,10 @@ async def _checked_cast_on_loop(request: Request) -> castqueue.Cast | None:
         return None
     if facts is None:
         return None
-    ballot_, _choices = forms.ballot_from_form(form(request), polling.sections_of(facts.round))
+    sections = polling.sections_of(facts.round)
+    ballot_, _choices = forms.ballot_from_form(form(request), sections)
     try:
-        return polling.prepare_cast(who, facts, ballot_)  # the permission included
+        return polling.prepare_cast(who, facts, ballot_, sections)  # the permission included
     except (polling.BallotInvalid, Conflict, Forbidden):
         return None
 
@@ -434,9 +435,10 @@ def _checked_cast(request: Request):
         load_round(request, load_election(request)[0])  # answers "no such election / round"
         raise NotFound(_("No such round."))
     ensure_permission(who, "elections:ballot:cast", facts.community)
-    ballot_, choices = forms.ballot_from_form(form(request), polling.sections_of(facts.round))
+    sections = polling.sections_of(facts.round)
+    ballot_, choices = forms.ballot_from_form(form(request), sections)
     try:
-        return polling.prepare_cast(who, facts, ballot_)
+        return polling.prepare_cast(who, facts, ballot_, sections)
     except polling.BallotInvalid as error:
         session.rollback()
         election, community = load_election(request)
