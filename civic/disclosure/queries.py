@@ -8,11 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from civic import snapshots
 from civic.accounts.models import RoleAssignment
 from civic.disclosure import rules
 from civic.disclosure.models import (Attachment, CategorySetting, Disclosure, DisclosureVersion, Extension, Feedback,
@@ -41,15 +44,20 @@ class CategoryView:
     notice_key: str | None
 
 
-def categories(db: Session) -> dict[str, CategoryView]:
-    """The built-in categories with the administrator's settings applied."""
+def categories(db: Session) -> Mapping[str, CategoryView]:
+    """The built-in categories with the administrator's settings applied (read-only: on a GET page it is kept
+    for every reader while nothing in disclosure is written; every page of the module reads it)."""
+    return snapshots.kept(db, "disclosure-categories", (), ("disclosure",), _categories)
+
+
+def _categories(db: Session) -> Mapping[str, CategoryView]:
     settings = {s.code: s for s in db.execute(select(CategorySetting)).scalars()}
     out = {}
     for code, base in rules.CATEGORIES.items():
         s = settings.get(code)
         out[code] = CategoryView(code, base.title, s.requires_review if s else base.requires_review,
                                  s.names if s else base.names, s.active if s else True, base.schedule_key, base.notice_key)
-    return out
+    return MappingProxyType(out)
 
 
 # --- items -------------------------------------------------------------------------------------------

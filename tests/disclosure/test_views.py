@@ -358,3 +358,25 @@ def test_printable_notice_has_a4_layout_and_qr(app, world):
     assert 'class="a4-notice"' in page.text and "data:image/svg+xml;base64," in page.text and "disclosure.css" in page.text
     css = Client(app).get("/static/css/disclosure.css").text
     assert "size: A4" in css and "@media print" in css
+
+
+def test_a_category_setting_shows_on_the_next_page_though_pages_keep_the_categories(app, world):
+    """Every page of the module reads the categories; a GET page keeps them (civic.snapshots) while nothing in
+    disclosure is written, so a saved setting must show on the very next request."""
+    import re
+
+    users, _ids, _sessions = world
+    with as_role(app, users, "admin") as admin:
+        def fees_form() -> str:
+            page = admin.get("/disclosure/manage/categories").text
+            return re.search(r'name="code" value="fees">.*?</form>', page, re.S).group(0)
+
+        assert 'name="requires_review" value="1" checked' not in fees_form()
+        assert 'name="requires_review" value="1" checked' not in fees_form()  # kept now
+        saved = admin.post_form("/disclosure/manage/categories", {"code": "fees", "requires_review": "1", "names": "masked", "active": "1"})
+        assert saved.status_code == 303
+        assert 'name="requires_review" value="1" checked' in fees_form()
+    with make_sessionmaker(app.state.engine)() as db:
+        assert queries.categories(db)["fees"].requires_review is True
+        with pytest.raises(TypeError):
+            queries.categories(db)["fees"] = None  # shared by readers: read-only
