@@ -212,35 +212,47 @@ async def write_casts_async(connection, casts: list[Cast]) -> None:
 
 
 def _batch_plan(casts: list[Cast], sql: dict):
-    """The writer's statements for one batch of one round, whatever runs them: yields (statement, parameters,
-    many) and is sent back each statement's rows. Ends after COMMIT or ROLLBACK; a failure thrown into it
-    leaves every outcome open and is raised again."""
-    round_id = casts[0].round_id
+    """The writer's statements for one batch, whatever runs them: yields (statement, parameters, many) and is
+    sent back each statement's rows. One transaction for every round of the batch (a city's polling day spreads
+    a worker's casts over many rounds: a transaction each cost a batch of one its BEGIN, locks and COMMIT):
+    the rounds locked in id order, one look at their marks, each round's rows and chain head, one commit.
+    Ends after COMMIT or ROLLBACK; a failure thrown into it leaves every outcome open and is raised again."""
+    by_round = {casts_of[0].round_id: casts_of for casts_of in _by_round(casts)}
+    round_ids = sorted(by_round)
+    written: list[tuple[BatchRows, dict, list[Cast]]] = []
     try:
         if sql["begin"]:
             yield sql["begin"], (), False
-        row = (yield sql["lock"], (round_id,), False)[0]
-        state = {"id": row[0], "status": row[1], "head": row[2], "entries": row[3]}
-        if state["status"] != "open":
-            yield "ROLLBACK", None, False
-            for cast in casts:
+        states = {row[0]: {"id": row[0], "status": row[1], "head": row[2], "entries": row[3]}
+                  for row in (yield *sql["lock"](round_ids), False)}
+        open_ids = [round_id for round_id in round_ids if states.get(round_id, {}).get("status") == "open"]
+        for round_id in set(round_ids) - set(open_ids):
+            for cast in by_round[round_id]:
                 cast.outcome = "closed"
+        if not open_ids:
+            yield "ROLLBACK", None, False
             return
-        wanted = sorted({cast.roll_entry_id for cast in casts})
-        fresh = _not_voted(casts, (r[0] for r in (yield *sql["voted"](round_id, wanted), False)))
-        if fresh:
-            rows = batch_rows(state, fresh)
+        wanted = sorted({cast.roll_entry_id for round_id in open_ids for cast in by_round[round_id]})
+        voted: dict[int, set] = {}
+        for round_id, entry_id in (yield *sql["voted"](open_ids, wanted), False):
+            voted.setdefault(round_id, set()).add(entry_id)
+        for round_id in open_ids:
+            fresh = _not_voted(by_round[round_id], voted.get(round_id, ()))
+            if fresh:
+                written.append((batch_rows(states[round_id], fresh), states[round_id], fresh))
+        if written:
             day = sql["day"]
-            yield from sql["write"]([(m["round_id"], m["roll_entry_id"], "online", "", False, day(m["day"])) for m in rows.marks],
-                                    [(b["round_id"], b["id"], b["content"]) for b in rows.ballots],
-                                    [(e["round_id"], e["seq"], e["kind"], e["tracking_code"], e["entry"]) for e in rows.entries],
-                                    (rows.head, rows.seq, round_id))
+            yield from sql["write"](
+                [(m["round_id"], m["roll_entry_id"], "online", "", False, day(m["day"])) for rows, _s, _f in written for m in rows.marks],
+                [(b["round_id"], b["id"], b["content"]) for rows, _s, _f in written for b in rows.ballots],
+                [(e["round_id"], e["seq"], e["kind"], e["tracking_code"], e["entry"]) for rows, _s, _f in written for e in rows.entries],
+                [(rows.head, rows.seq, state["id"]) for rows, state, _f in written])
         yield "COMMIT", None, False
     except BaseException:
         for cast in casts:
             cast.outcome = ""
         raise
-    if fresh:
+    for rows, state, fresh in written:
         rows.stored(state, fresh)
 
 
@@ -268,35 +280,45 @@ def _driver_statements(sqlite: bool) -> dict:
         one = f"({marks_of(len(rows[0]))})"
         return statement + " VALUES " + ", ".join([one] * len(rows)), [value for row in rows for value in row], False
 
-    voted = f"SELECT roll_entry_id FROM {marks} WHERE round_id = {mark} AND roll_entry_id "
+    # The rounds' rows locked in id order (every writer takes them in that order: no deadlock), and the marks
+    # of the batch's voters in them (pairs: a voter of a run-off is on the roll of both rounds).
     if sqlite:
-        def voted_statement(round_id, wanted):
-            return voted + f"IN ({marks_of(len(wanted))})", (round_id, *wanted)
+        def lock_statement(round_ids):
+            return f"SELECT id, status, head, entries FROM {rounds} WHERE id IN ({marks_of(len(round_ids))}) ORDER BY id", tuple(round_ids)
+
+        def voted_statement(round_ids, wanted):
+            return (f"SELECT round_id, roll_entry_id FROM {marks} WHERE round_id IN ({marks_of(len(round_ids))}) "
+                    f"AND roll_entry_id IN ({marks_of(len(wanted))})", (*round_ids, *wanted))
     else:
-        def voted_statement(round_id, wanted):
-            return voted + "= ANY(%s)", (round_id, wanted)
+        def lock_statement(round_ids):
+            return f"SELECT id, status, head, entries FROM {rounds} WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (round_ids,)
+
+        def voted_statement(round_ids, wanted):
+            return f"SELECT round_id, roll_entry_id FROM {marks} WHERE round_id = ANY(%s) AND roll_entry_id = ANY(%s)", (round_ids, wanted)
     insert_mark = f"INSERT INTO {marks} (round_id, roll_entry_id, channel, box_key, by_proxy, day)"
     insert_ballot = f"INSERT INTO {ballots} (round_id, id, content)"
     insert_entry = f"INSERT INTO {entries} (round_id, seq, kind, tracking_code, entry)"
-    advance = f"UPDATE {rounds} SET head = {mark}, entries = {mark} WHERE id = {mark}"
     bump = bump_statement(("elections",))
 
-    def write(mark_rows: list, ballot_rows: list, entry_rows: list, advanced: tuple):
-        """The batch's rows, the round's new chain head and the "elections" generation."""
-        steps = [insert_rows(insert_mark, mark_rows), insert_rows(insert_ballot, ballot_rows), insert_rows(insert_entry, entry_rows),
-                 (advance, advanced, False)]
+    def write(mark_rows: list, ballot_rows: list, entry_rows: list, heads: list[tuple]):
+        """The batch's rows, each round's new chain head (head, entries, round id) and the "elections" generation."""
+        steps = [insert_rows(insert_mark, mark_rows), insert_rows(insert_ballot, ballot_rows), insert_rows(insert_entry, entry_rows)]
         if sqlite:
             yield from steps
+            yield f"UPDATE {rounds} SET head = ?, entries = ? WHERE id = ?", heads, True
             yield bump, (), False
             return
         # PostgreSQL: ONE statement (data-modifying WITH parts, run on one snapshot; they touch different tables):
         # one round trip and one statement to plan instead of five.
+        values = ", ".join(["(%s::text, %s::integer, %s::integer)"] * len(heads))
+        steps.append((f"UPDATE {rounds} SET head = v.head, entries = v.entries FROM (VALUES {values}) AS v(head, entries, id) "
+                      f"WHERE {rounds}.id = v.id", [value for head in heads for value in head], False))
         parts = ", ".join(f"w{i} AS ({statement})" for i, (statement, _parameters, _many) in enumerate(steps))
         yield f"WITH {parts} {bump or 'SELECT 1'}", [value for _statement, parameters, _many in steps for value in parameters], False
 
     return {
         "begin": "BEGIN IMMEDIATE" if sqlite else "",
-        "lock": f"SELECT id, status, head, entries FROM {rounds} WHERE id = {mark}" + ("" if sqlite else " FOR UPDATE"),
+        "lock": lock_statement,
         "voted": voted_statement,
         "write": write,
         "day": (lambda day: day.isoformat()) if sqlite else (lambda day: day),  # sqlite3's date adapter is deprecated
@@ -406,8 +428,7 @@ class CastQueue:
                 pending = self.on_loop[loop]
                 batch, self.on_loop[loop] = pending[:MAX_BATCH], pending[MAX_BATCH:]
                 _shuffle(batch)
-                for casts in _by_round(batch):
-                    await self._write_one_async(casts, loop)
+                await self._write_one_async(batch, loop)
         finally:
             self.writing.pop(loop, None)
 
@@ -462,8 +483,7 @@ class CastQueue:
     def _write_batch(self, batch: list[Cast]) -> None:
         """Writes `batch` (with SQLite, the caller holds the write lock)."""
         _shuffle(batch)
-        for casts in _by_round(batch):
-            self._write(casts)
+        self._write(batch)
 
     def _write(self, casts: list[Cast]) -> None:
         """On the driver's own connection (write_casts_on_driver); a batch the marks' key refuses, again through
@@ -477,7 +497,8 @@ class CastQueue:
 
     def _one_by_one(self, casts: list[Cast]) -> None:
         with (self.held_sessions or self.sessions)() as db:
-            write_casts(db, casts, one_by_one=True)
+            for casts_of_round in _by_round(casts):
+                write_casts(db, casts_of_round, one_by_one=True)
             db.commit()
 
     def _commit_on_driver(self, casts: list[Cast]) -> None:

@@ -24,8 +24,9 @@ def publish_leaving_audit(db, community: Community, on: dt.date | None = None) -
         Election.community_id == community.id, Election.purpose == "general", Election.status == "closed"))
     if leaving_audit_published(db, community.id, since=last):
         return
-    if on is None:  # after the last closed general election (D8), at the latest today
-        on = min(dt.date.today(), max(dt.date.today() - dt.timedelta(days=1), last or dt.date.min))
+    if on is None:  # after the last closed general election (D8), at the latest today (in Shanghai, as the rules count)
+        today = clock.today()
+        on = min(today, max(today - dt.timedelta(days=1), last or dt.date.min))
     db.add(Disclosure(community_id=community.id, category="audit", title="主任离任经济责任审计结果公告", is_leaving_audit=True,
                       published_on=on, display_from=on))
     db.flush()

@@ -353,3 +353,56 @@ def test_a_batch_the_database_fails_is_failed_and_the_next_one_is_written(db, en
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(RollMark)) == 1
     assert db.scalar(select(func.count()).select_from(Ballot)) == 1
+
+
+def test_a_batch_over_several_rounds_is_one_transaction_keeping_each_rounds_rules(db, engine, monkeypatch):
+    """A city's polling day spreads a worker's casts over many rounds: the writer writes them in ONE transaction
+    (the rounds locked in id order), and each round keeps its own rules — its voters once, its own chain — while
+    a closed round's casts are refused alone."""
+    rounds = []
+    for n in range(3):
+        community = make_community(db, code=f"multi{n}", name=f"多轮{n}社区")
+        people = [make_resident(db, community, name=f"多轮{n}-{i}", age=40) for i in range(12)]
+        committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)
+        election, round_ = election_at_polling(db, committee, community)
+        rounds.append((election, round_, [polling.entry_for(db, election, p.id) for p in people], committee, community))
+    closed = rounds[2][1]
+    closed.status = "closed"
+    db.commit()
+    writer = castqueue.CastQueue(make_sessionmaker(engine, write=True))
+    content = '{"chair":{"approve":[],"oppose":[],"write_in":[]}}'
+
+    def cast(r, i, code):
+        election, round_, entries = rounds[r][:3]
+        return castqueue.Cast(round_.id, entries[i].id, content, code, election.polling_day)
+
+    transactions = []  # each call of the driver's writer is one transaction
+    for name in ("write_casts_async", "write_casts_on_driver"):
+        def counted(connection, casts, original=getattr(castqueue, name)):
+            transactions.append(sorted({c.round_id for c in casts}))
+            return original(connection, casts)
+
+        monkeypatch.setattr(castqueue, name, counted)
+    batch = [cast(0, 0, "MULT-AAAA-0000"), cast(1, 0, "MULT-AAAA-0001"), cast(0, 1, "MULT-AAAA-0002"),
+             cast(1, 0, "MULT-AAAA-0003"), cast(2, 0, "MULT-AAAA-0004"), cast(1, 2, "MULT-AAAA-0005")]
+
+    async def together(casts):
+        return await asyncio.gather(*(writer.wait(c) for c in casts))
+
+    outcomes = asyncio.run(together(batch))
+    assert outcomes[0] == outcomes[2] == outcomes[5] == "ok" and outcomes[4] == "closed"  # round 2 is closed
+    assert sorted([outcomes[1], outcomes[3]]) == ["duplicate", "ok"]  # the same voter of round 1 twice: one counts
+    second = "MULT-AAAA-0001" if outcomes[1] == "ok" else "MULT-AAAA-0003"
+    assert transactions == [sorted(r[1].id for r in rounds)]
+    db.expire_all()
+    for r, codes in ((0, {"MULT-AAAA-0000", "MULT-AAAA-0002"}), (1, {second, "MULT-AAAA-0005"})):
+        election, round_, _entries, committee, community = rounds[r]
+        round_ = db.get(Round, round_.id)
+        assert round_.entries == 2
+        with clock.frozen(election.polling_day):
+            polling.close_polling(db, committee, db.get(Election, election.id), db.get(Community, community.id), round_, {"box-1": 0})
+        polling.close_round(db, committee, db.get(Election, election.id), db.get(Community, community.id), round_)
+        ok, _recount, problems = board.verify(json.loads(round_.board))
+        assert ok, problems
+        assert {e["tracking_code"] for e in json.loads(round_.board)["entries"] if e["kind"] == "online"} == codes
+    assert db.scalar(select(func.count()).select_from(RollMark).where(RollMark.round_id == closed.id)) == 0
