@@ -2,12 +2,14 @@
 round are written one batch after another, in batches of 1, 4, 16 and 64 casts, on SQLite (the driver
 writer, synchronous=FULL) and on PostgreSQL (the event loop's writer on psycopg's asynchronous connection).
 Sequential, in one process: its figures move much less than the HTTP benchmark's on a shared machine.
+`--rounds R` spreads each batch's casts over R open rounds, as a city's polling day spreads a worker's casts
+over its communities (the rounds beyond the first are copies of the bench round, for the writer only).
 
 The same-run baseline on each database is the raw driver's transaction per cast, "mark the voter, insert
 the ballot" (BEGIN, two INSERTs, COMMIT; on SQLite fsync'd), with none of the writer's rules.
 Prints casts/s and its ratio to that baseline, the writer's CPU per cast, and PostgreSQL's own.
 
-    python bench/writer.py [--casts 2000] [--skip-pg]
+    python bench/writer.py [--casts 2000] [--rounds 1] [--skip-pg]
 """
 from __future__ import annotations
 
@@ -29,9 +31,10 @@ BATCHES = (1, 4, 16, 64)
 CONTENT = '{"chair":{"approve":["c1"],"oppose":[],"write_in":[]}}'
 
 
-def casts_of(url: str, n: int, batch: int) -> list:
-    """N casts of the bench election's round, one per voter, for a fresh database with `n * len(BATCHES)` voters."""
-    from sqlalchemy import select
+def casts_of(url: str, n: int, batch: int, rounds: int) -> list:
+    """N casts, one per voter, over `rounds` open rounds in turn (copies of the bench round are added the first
+    time), for a fresh database with `n * len(BATCHES)` voters."""
+    from sqlalchemy import insert, select
     from sqlalchemy.orm import Session
 
     from civic.db import make_engine
@@ -41,11 +44,18 @@ def casts_of(url: str, n: int, batch: int) -> list:
     engine = make_engine(url)
     with Session(engine) as db:
         election_id, day = db.execute(select(Election.id, Election.polling_day)).one()
-        round_id = db.scalar(select(Round.id).where(Round.election_id == election_id))
+        round_ids = db.scalars(select(Round.id).where(Round.election_id == election_id).order_by(Round.number)).all()
+        if len(round_ids) < rounds:
+            first_round = db.execute(select(Round.__table__).where(Round.id == round_ids[0])).mappings().one()
+            copy = {k: v for k, v in first_round.items() if k != "id"}
+            db.execute(insert(Round), [{**copy, "number": number} for number in range(len(round_ids) + 1, rounds + 1)])
+            db.commit()
+            round_ids = db.scalars(select(Round.id).where(Round.election_id == election_id).order_by(Round.number)).all()
         entries = db.scalars(select(RollEntry.id).where(RollEntry.election_id == election_id).order_by(RollEntry.id)).all()
     engine.dispose()
     first = BATCHES.index(batch) * n
-    return [castqueue.Cast(round_id, entry, CONTENT, f"BNCH-{i:04d}-{batch:04d}", day) for i, entry in enumerate(entries[first:first + n])]
+    return [castqueue.Cast(round_ids[i % rounds], entry, CONTENT, f"BNCH-{i:04d}-{batch:04d}", day)
+            for i, entry in enumerate(entries[first:first + n])]
 
 
 def write_sqlite(url: str, casts: list, batch: int) -> tuple[float, float, float]:
@@ -108,10 +118,10 @@ def baseline_postgres(url: str, n: int) -> float:
         return n / (time.perf_counter() - started)
 
 
-def measure(label: str, url: str, n: int, base: float) -> None:
+def measure(label: str, url: str, n: int, rounds: int, base: float) -> None:
     cast_bench.prepare(url, n * len(BATCHES))
     for batch in BATCHES:
-        casts = casts_of(url, n, batch)
+        casts = casts_of(url, n, batch, rounds)
         elapsed, cpu, pg = (write_postgres if label == "postgresql" else write_sqlite)(url, casts, batch)
         stored = sum(1 for c in casts if c.outcome == "ok")
         if stored != len(casts):
@@ -124,19 +134,20 @@ def measure(label: str, url: str, n: int, base: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--casts", type=int, default=2000, help="casts per batch size")
+    parser.add_argument("--rounds", type=int, default=1, help="open rounds each batch's casts are spread over")
     parser.add_argument("--skip-pg", action="store_true")
     args = parser.parse_args()
     folder = common.temp_dir("civic-writer-")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; "
-          f"{args.casts} casts per batch size, one batch after another")
+          f"{args.casts} casts per batch size over {args.rounds} round(s), one batch after another")
     base = cast_bench.baseline(args.casts, folder)
     print(f"baseline sqlite     (raw sqlite3, mark + insert, fsync per commit): {base:7.0f} casts/s")
-    measure("sqlite", f"sqlite:///{folder / 'civic.db'}", args.casts, base)
+    measure("sqlite", f"sqlite:///{folder / 'civic.db'}", args.casts, args.rounds, base)
     if not args.skip_pg:
         url = common.fresh_postgres("civic_bench_writer")
         base = baseline_postgres(url, args.casts)
         print(f"baseline postgresql (raw psycopg, mark + insert, commit per cast): {base:7.0f} casts/s")
-        measure("postgresql", url, args.casts, base)
+        measure("postgresql", url, args.casts, args.rounds, base)
     common.cleanup(folder)
     return 0
 
