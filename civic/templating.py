@@ -104,12 +104,12 @@ class _Entry:
         import re
 
         marker = f"@@csrf-{nonce}@@"
-        spans, neutral, position, kept = [], [], 0, []
+        spans, kept, position, length = [], [], 0, 0
         for match in re.finditer(rf"@@hole-{nonce}-(\d+)@@(.*?)@@/hole-{nonce}@@", html, re.S):
-            kept.append(html[position:match.start()])
-            start = sum(map(len, kept))
-            kept.append(match.group(2))
-            spans.append((start, start + len(match.group(2))))
+            before, neutral = html[position:match.start()], match.group(2)
+            kept += [before, neutral]
+            spans.append((length + len(before), length + len(before) + len(neutral)))
+            length += len(before) + len(neutral)
             position = match.end()
         kept.append(html[position:])
         self.text = text = "".join(kept)
