@@ -315,15 +315,20 @@ def test_the_writer_on_the_drivers_own_connection_keeps_every_rule(db, engine, m
     assert len(marks) == 4 and {m.day for m in marks} == {election.polling_day} and {m.channel for m in marks} == {"online"}
     assert db.scalar(select(func.count()).select_from(Ballot)) == 4
     assert db.scalar(select(Generation.counter).where(Generation.scope == "elections")) > generation
-    round_ = db.get(Round, round_.id)
-    assert round_.entries == 4
+    assert db.get(Round, round_.id).entries == 4
+    online = _online_codes_on_the_closed_board(db, committee, election, community, round_.id)
+    assert online >= {"AAAA-AAAA-AH00", "AAAA-AAAA-AH04", "AAAA-AAAA-AH06"} and len(online) == 4
+
+
+def _online_codes_on_the_closed_board(db, committee, election, community, round_id: int) -> set[str]:
+    """Closes polling and the round, checks the board's chain and recount, and gives its online tracking codes."""
+    round_ = db.get(Round, round_id)
     with clock.frozen(election.polling_day):
         polling.close_polling(db, committee, db.get(Election, election.id), db.get(Community, community.id), round_, {"box-1": 0})
     polling.close_round(db, committee, db.get(Election, election.id), db.get(Community, community.id), round_)
     ok, _recount, problems = board.verify(json.loads(round_.board))
     assert ok, problems
-    online = {e["tracking_code"] for e in json.loads(round_.board)["entries"] if e["kind"] == "online"}
-    assert online >= {"AAAA-AAAA-AH00", "AAAA-AAAA-AH04", "AAAA-AAAA-AH06"} and len(online) == 4
+    return {e["tracking_code"] for e in json.loads(round_.board)["entries"] if e["kind"] == "online"}
 
 
 def test_a_batch_the_database_fails_is_failed_and_the_next_one_is_written(db, engine, monkeypatch):
@@ -397,12 +402,6 @@ def test_a_batch_over_several_rounds_is_one_transaction_keeping_each_rounds_rule
     db.expire_all()
     for r, codes in ((0, {"MULT-AAAA-0000", "MULT-AAAA-0002"}), (1, {second, "MULT-AAAA-0005"})):
         election, round_, _entries, committee, community = rounds[r]
-        round_ = db.get(Round, round_.id)
-        assert round_.entries == 2
-        with clock.frozen(election.polling_day):
-            polling.close_polling(db, committee, db.get(Election, election.id), db.get(Community, community.id), round_, {"box-1": 0})
-        polling.close_round(db, committee, db.get(Election, election.id), db.get(Community, community.id), round_)
-        ok, _recount, problems = board.verify(json.loads(round_.board))
-        assert ok, problems
-        assert {e["tracking_code"] for e in json.loads(round_.board)["entries"] if e["kind"] == "online"} == codes
+        assert db.get(Round, round_.id).entries == 2
+        assert _online_codes_on_the_closed_board(db, committee, election, community, round_.id) == codes
     assert db.scalar(select(func.count()).select_from(RollMark).where(RollMark.round_id == closed.id)) == 0
