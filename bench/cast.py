@@ -3,12 +3,16 @@ real HTTP stack (uvicorn, CSRF, form parsing, eligibility, the roll + ballot + b
 code) with 32 concurrent clients, on SQLite (synchronous=FULL) and PostgreSQL. The same-run baseline is
 the raw sqlite3 transaction "mark the roll row, insert the ballot" with an fsync per commit.
 
-    python bench/cast.py [--voters 4000] [--concurrency 32] [--workers 2] [--skip-pg] [--profile PREFIX]
+    python bench/cast.py [--voters 4000] [--communities 1] [--concurrency 32] [--workers 2] [--skip-pg] [--profile PREFIX]
+
+`--communities K` spreads the voters over K communities, each with its own election, their requests
+interleaved: a city's polling day, where a worker's casts belong to many rounds at once.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import os
 import platform
 import sqlite3
@@ -49,57 +53,65 @@ def baseline(n: int, folder: Path) -> float:
     return n / elapsed
 
 
-def prepare(database_url: str, voters: int) -> dict:
-    """A community of `voters` residents with accounts, and an election at polling today (online open)."""
+def prepare(database_url: str, voters: int, communities: int = 1) -> dict:
+    """`communities` communities sharing `voters` residents with accounts, each with an election at polling today
+    (online open). The voters come back interleaved across the elections, as a city's polling day mixes them."""
     from sqlalchemy import insert, select
 
     from civic import clock
     from civic.accounts.models import User
     from civic.db import make_engine, make_sessionmaker
+    from civic.elections import polling
     from civic.migrate import upgrade
-    from civic.registry.models import Household, Resident
+    from civic.registry.models import Household, Resident, ResidentGroup
+    from civic.scale import _id_number
     from civic.security import hash_password, load_actor
     from tests.elections.factories import election_at_polling
     from tests.helpers import make_community, make_user
 
     upgrade(database_url)
     engine = make_engine(database_url)
+    elections, by_election, born, today, hashed, number = [], [], {}, dt.date.today(), hash_password(PASSWORD), 0
     with make_sessionmaker(engine, write=True)() as db:
-        community = make_community(db, code="bench", name="压测社区")
-        committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)
-        group_id = db.execute(select(Household.group_id).limit(1)).scalar() if False else None
-        from civic.registry.models import ResidentGroup
-
-        group_id = db.execute(select(ResidentGroup.id).where(ResidentGroup.community_id == community.id)).scalars().first()
-        households = db.execute(insert(Household).returning(Household.id), [
-            {"community_id": community.id, "group_id": group_id, "number": f"B{h:06d}"} for h in range(voters // 2 + 1)]).scalars().all()
-        from civic.scale import _id_number
-
-        born, rows, today = {}, [], dt.date.today()
-        for i in range(voters):
-            birth = today - dt.timedelta(days=20 * 365 + i % 15000)
-            nth = born[birth] = born.get(birth, -1) + 1
-            rows.append({"community_id": community.id, "household_id": households[i // 2], "name": f"选民{i}", "gender": "FM"[i % 2],
-                         "birth_date": birth, "id_number": _id_number("330199", birth, nth, "FM"[i % 2]), "phone": f"150{i:08d}",
-                         "hukou_here": True, "lives_here": True, "party_member": False, "deprived_of_political_rights": False,
-                         "is_resident_rep": False, "is_party_rep": False, "is_group_leader": False, "is_household_head": i % 2 == 0,
-                         "created_at": dt.datetime.now(dt.timezone.utc)})
-        db.execute(insert(Resident), rows)
-        hashed = hash_password(PASSWORD)
-        residents = db.execute(select(Resident.id, Resident.phone).where(Resident.community_id == community.id)).all()
-        db.execute(insert(User), [{"resident_id": rid, "display_name": f"选民{rid}", "phone": phone, "password_hash": hashed,
-                                   "active": True, "session_version": 1, "created_at": dt.datetime.now(dt.timezone.utc)} for rid, phone in residents])
-        db.commit()
-        election, round_ = election_at_polling(db, committee, community, polling_day=clock.today())
-        from civic.elections import polling
-
-        sections = polling.sections_of(round_)
-        users = db.execute(select(User.id, User.session_version).where(User.resident_id.in_([r for r, _p in residents]))).all()
-        result = {"election": election.public_id, "round": round_.number, "phones": [p for _r, p in residents],
-                  "users": [(u, v) for u, v in users],
-                  "form": {f"v-{s['id']}-{s['candidates'][0]['id']}": "approve" for s in sections} | {"action": "confirm"}}
+        for c in range(communities):
+            community = make_community(db, code="bench" if c == 0 else f"bench{c}", name="压测社区" if c == 0 else f"压测社区{c}")
+            committee = load_actor(db, make_user(db, roles=[("election_committee", community), ("staff", community)]).id)
+            group_id = db.execute(select(ResidentGroup.id).where(ResidentGroup.community_id == community.id)).scalars().first()
+            share = voters // communities + (1 if c < voters % communities else 0)
+            households = db.execute(insert(Household).returning(Household.id), [
+                {"community_id": community.id, "group_id": group_id, "number": f"B{h:06d}"} for h in range(share // 2 + 1)]).scalars().all()
+            rows = []
+            for i in range(share):
+                birth = today - dt.timedelta(days=20 * 365 + number % 15000)
+                nth = born[birth] = born.get(birth, -1) + 1
+                rows.append({"community_id": community.id, "household_id": households[i // 2], "name": f"选民{number}", "gender": "FM"[i % 2],
+                             "birth_date": birth, "id_number": _id_number("330199", birth, nth, "FM"[i % 2]), "phone": f"150{number:08d}",
+                             "hukou_here": True, "lives_here": True, "party_member": False, "deprived_of_political_rights": False,
+                             "is_resident_rep": False, "is_party_rep": False, "is_group_leader": False, "is_household_head": i % 2 == 0,
+                             "created_at": dt.datetime.now(dt.timezone.utc)})
+                number += 1
+            db.execute(insert(Resident), rows)
+            residents = db.execute(select(Resident.id, Resident.phone).where(Resident.community_id == community.id)).all()
+            db.execute(insert(User), [{"resident_id": rid, "display_name": f"选民{rid}", "phone": phone, "password_hash": hashed,
+                                       "active": True, "session_version": 1, "created_at": dt.datetime.now(dt.timezone.utc)} for rid, phone in residents])
+            db.commit()
+            election, round_ = election_at_polling(db, committee, community, polling_day=clock.today())
+            sections = polling.sections_of(round_)
+            elections.append({"election": election.public_id, "round": round_.number,
+                              "form": {f"v-{s['id']}-{s['candidates'][0]['id']}": "approve" for s in sections} | {"action": "confirm"}})
+            phones = dict(residents)
+            users = db.execute(select(User.id, User.session_version, User.resident_id).where(User.resident_id.in_(list(phones)))).all()
+            by_election.append([{"user_id": u, "version": v, "phone": phones[r], "election": c} for u, v, r in users])
     engine.dispose()
-    return result
+    mixed = [voter for group in itertools.zip_longest(*by_election) for voter in group if voter is not None]
+    first = elections[0]  # for the benchmarks of one election (crash.py, doublevote.py)
+    return {"elections": elections, "voters": mixed, "election": first["election"], "round": first["round"], "form": first["form"],
+            "phones": [voter["phone"] for voter in by_election[0]]}
+
+
+def ballot_path(setup: dict, voter: dict) -> str:
+    election = setup["elections"][voter["election"]]
+    return f"/elections/{election['election']}/rounds/{election['round']}/ballot"
 
 
 def login(base: str, phone: str) -> httpx.Client:
@@ -112,7 +124,7 @@ def login(base: str, phone: str) -> httpx.Client:
     return client
 
 
-def minted_requests(setup: dict, path: str, port: int) -> list[bytes]:
+def minted_requests(setup: dict, port: int) -> list[bytes]:
     """One ready-made HTTP request per voter, with the session cookie `/login` would have set after the
     password check (signed by the app's own SessionCookies with the server's key) and a CSRF pair made
     the way asgi_csrf makes it: logging 2,000 voters in through argon2 first would take minutes."""
@@ -126,10 +138,11 @@ def minted_requests(setup: dict, path: str, port: int) -> list[bytes]:
     sessions = SessionCookies(SECRET, 12)
     csrf = URLSafeSerializer(SECRET)
     out = []
-    for user_id, version in setup["users"]:
+    for voter in setup["voters"]:
+        path, user_id, version = ballot_path(setup, voter), voter["user_id"], voter["version"]
         token = csrf.dumps(os.urandom(8).hex(), "csrftoken")
         cookie = sessions.dumps(SimpleNamespace(id=user_id, session_version=version))
-        body = urlencode({"csrftoken": token, **setup["form"]}).encode()
+        body = urlencode({"csrftoken": token, **setup["elections"][voter["election"]]["form"]}).encode()
         head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                 f"Content-Length: {len(body)}\r\nCookie: {SESSION_COOKIE}={cookie}; csrftoken={token}\r\n\r\n")
         out.append(head.encode() + body)
@@ -179,19 +192,19 @@ def run(label: str, database_url: str | None, args, folder: Path) -> dict:
     data = folder / label
     data.mkdir()
     url = database_url or f"sqlite:///{data / 'civic.db'}"
-    setup = prepare(url, args.voters)
+    setup = prepare(url, args.voters, args.communities)
     env = common.environment(data, database_url, CIVIC_SECRET_KEY=SECRET)
     with common.server(env, data, workers=args.workers) as (base, pid):
-        path = f"/elections/{setup['election']}/rounds/{setup['round']}/ballot"
         port = int(base.rsplit(":", 1)[1])
         # A sample logs in for real and casts through httpx, so the path from /login on is covered too.
-        sample = [login(base, phone) for phone in setup["phones"][:SAMPLE]]
-        for client in sample:
-            answer = client.post(path, data={"csrftoken": client.cookies["csrftoken"], **setup["form"]})
+        for voter in setup["voters"][:SAMPLE]:
+            client = login(base, voter["phone"])
+            form = setup["elections"][voter["election"]]["form"]
+            answer = client.post(ballot_path(setup, voter), data={"csrftoken": client.cookies["csrftoken"], **form})
             if answer.status_code != 303:
                 raise RuntimeError(f"a logged-in sample voter could not cast: {answer.status_code}")
             client.close()
-        requests = minted_requests(setup, path, port)[SAMPLE:]
+        requests = minted_requests(setup, port)[SAMPLE:]
         profiler = None
         if args.profile:  # py-spy samples the server while it casts (collapsed stacks, for flame graphs)
             import subprocess
@@ -218,6 +231,7 @@ def run(label: str, database_url: str | None, args, folder: Path) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--voters", type=int, default=4000)
+    parser.add_argument("--communities", type=int, default=1, help="communities voting at once, each its own election (voters interleaved)")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-pg", action="store_true")
@@ -225,7 +239,7 @@ def main() -> int:
     args = parser.parse_args()
     folder = common.temp_dir("civic-cast-")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"{args.voters} voters, concurrency {args.concurrency}, {args.workers} workers")
+          f"{args.voters} voters in {args.communities} communit{'y' if args.communities == 1 else 'ies'}, concurrency {args.concurrency}, {args.workers} workers")
     base_rate = baseline(args.voters, folder)
     print(f"baseline (raw sqlite3, mark + insert, fsync per commit): {base_rate:.0f} ballots/s")
     results = [run("sqlite", None, args, folder)]
