@@ -213,9 +213,9 @@ async def write_casts_async(connection, casts: list[Cast]) -> None:
 
 def _batch_plan(casts: list[Cast], sql: dict):
     """The writer's statements for one batch, whatever runs them: yields (statement, parameters, many) and is
-    sent back each statement's rows. One transaction for every round of the batch (a city's polling day spreads
-    a worker's casts over many rounds: a transaction each cost a batch of one its BEGIN, locks and COMMIT):
-    the rounds locked in id order, one look at their marks, each round's rows and chain head, one commit.
+    sent back each statement's rows. One transaction for all the rounds of the batch (a city's polling day spreads
+    a worker's casts over many rounds, and a transaction per round made each cast pay its own BEGIN, lock and
+    COMMIT): the rounds locked in id order, one look at their marks, each round's rows and chain head, one commit.
     Ends after COMMIT or ROLLBACK; a failure thrown into it leaves every outcome open and is raised again."""
     by_round = {casts_of[0].round_id: casts_of for casts_of in _by_round(casts)}
     round_ids = sorted(by_round)
