@@ -84,8 +84,3 @@ class Connection:
         async with self.driver.cursor() as cursor:
             await cursor.execute(sql, params or None)
             return await cursor.fetchall()
-
-    async def generations(self) -> dict[str, int]:
-        from civic.pagecache import GENERATIONS_SQL
-
-        return dict(await self.fetch_sql(GENERATIONS_SQL))

@@ -201,7 +201,7 @@ def _rendered(entry: _Entry, number: int, value) -> str:
             html = str(value.render())
         finally:
             _building.reset(token)
-        if len(entry.variants) < 4 * len(entry.holes) + 8:
+        if len(entry.variants) < 4 * len(entry.holes) + 8:  # a few states a hole: the entry stays bounded
             entry.variants[key] = html
     return html
 

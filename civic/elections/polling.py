@@ -165,11 +165,11 @@ def cast_facts(db: Session, public_id: str, number: int, actor: Actor) -> CastFa
 
 def cast_facts_along():
     """The cast's facts keyed by the voter's user id, read with the voter's actor in one statement on the event
-    loop (civic.security.actor_on_loop); `cast_facts_on_loop` makes them CastFacts."""
+    loop (civic.security.actor_on_loop); `cast_facts_from` makes them CastFacts."""
     return _cast_facts_statement(by_user=True)
 
 
-def cast_facts_on_loop(values: tuple | None) -> CastFacts | None:
+def cast_facts_from(values: tuple | None) -> CastFacts | None:
     """CastFacts from `cast_facts_along`'s columns (None: no such election or round)."""
     row = _facts_row()._make(values) if values else None
     return _facts_from_row(row) if row is not None and row.round_id is not None else None

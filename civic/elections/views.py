@@ -411,7 +411,7 @@ async def _checked_cast_on_loop(request: Request) -> castqueue.Cast | None:
         async with reads.connection() as connection:
             who, values = await actor_on_loop(request, connection, polling.cast_facts_along(),
                                               {"public_id": request.path_params["eid"], "number": number})
-            facts = polling.cast_facts_on_loop(values) if who is not None else None
+            facts = polling.cast_facts_from(values) if who is not None else None
     except loopdb.FAILURES:
         logger.warning("a ballot's checks on the event loop failed; checking it the usual way", exc_info=True)
         return None

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, select
 from civic import clock
 from civic.accounts.models import User
 from civic.db import make_sessionmaker
+from civic.pagecache import generations_on
 from civic.elections import views
 from civic.elections.models import Ballot, RollMark
 from civic.security import load_actor
@@ -83,16 +84,18 @@ def test_the_loops_reads_give_what_the_orm_gives(database_url, tmp_path):
         await reads.open()
         try:
             async with reads.connection() as connection:
-                return await actors.load_on_loop(connection, user.id, along, {}), (await connection.generations()).get("people", 0)
+                return await actors.load_on_loop(connection, user.id, along, {})
         finally:
             await reads.close()
 
-    (loaded, row), people = asyncio.run(read())
+    (loaded, row) = asyncio.run(read())
+    with make_sessionmaker(app.state.engine)() as db:
+        people = generations_on(db.connection().connection).get("people", 0)
     # Read with the "people" counter in the same statement, and kept under it: the next load checks it only.
     assert actors.entries[user.id][0] == people > 0
     assert actors.kept(user.id, people) is not None and actors.kept(user.id, people + 1) is None
     assert row == (expected.user.display_name, expected.user.created_at)  # `along`'s columns, typed
-    (again, row_again), _people = asyncio.run(read())
+    again, row_again = asyncio.run(read())
     assert again.user.id == user.id and again is not loaded and row_again == row
     for field in ("birth_date", "party_member", "is_resident_rep", "created_at", "residence_since"):
         assert getattr(loaded.resident, field) == getattr(expected.resident, field)
@@ -196,7 +199,7 @@ def test_the_actor_and_the_cast_facts_come_in_one_statement_equal_to_the_usual_r
                                                         {"public_id": public_id, "number": 1})
                 if hasattr(connection.driver, "set_trace_callback"):
                     connection.driver.set_trace_callback(None)
-                return who, polling.cast_facts_on_loop(values), statements
+                return who, polling.cast_facts_from(values), statements
         finally:
             await reads.close()
 
