@@ -405,3 +405,72 @@ def test_a_batch_over_several_rounds_is_one_transaction_keeping_each_rounds_rule
         assert db.get(Round, round_.id).entries == 2
         assert _online_codes_on_the_closed_board(db, committee, election, community, round_.id) == codes
     assert db.scalar(select(func.count()).select_from(RollMark).where(RollMark.round_id == closed.id)) == 0
+
+
+def test_a_batch_is_two_round_trips_on_postgresql_and_stores_its_values_exactly(db, engine, monkeypatch):
+    """PostgreSQL's writer sends a batch as two simple queries ("BEGIN; lock; look", "write; COMMIT"), its
+    values bound by psycopg: a write-in with quotes, percent signs, a backslash and Chinese is stored as cast."""
+    entries, cast = _voters_at_polling(db, 12, "往返")
+    writer = castqueue.CastQueue(make_sessionmaker(engine, write=True))
+    tricky = json.dumps({"chair": {"approve": [], "oppose": [], "write_in": ["O'Brien %s 100% \\ 张三; COMMIT"]}}, ensure_ascii=False)
+    sent = []
+    original = castqueue.psycopg.AsyncClientCursor.execute
+
+    async def counted(self, query, *args, **kwargs):
+        sent.append(query)
+        return await original(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(castqueue.psycopg.AsyncClientCursor, "execute", counted)
+    first, second = cast(entries[0], "TRIP-AAAA-0001"), cast(entries[1], "TRIP-AAAA-0002")
+    first.content = tricky
+
+    async def together():
+        return await asyncio.gather(writer.wait(first), writer.wait(second))
+
+    assert asyncio.run(together()) == ["ok", "ok"]
+    if engine.dialect.name == "postgresql":
+        assert len(sent) == 2 and sent[0].startswith("BEGIN; ") and sent[1].endswith("; COMMIT")
+    db.expire_all()
+    assert sorted(db.scalars(select(Ballot.content))) == sorted([tricky, second.content])
+    assert db.get(Round, first.round_id).entries == 2
+
+
+def test_the_writer_waits_for_a_cast_being_checked_and_a_voter_alone_for_nothing(db, engine, monkeypatch):
+    """On PostgreSQL a batch waits (at most GATHER_SECONDS) for the casts whose checks are under way on its loop:
+    they join it, one transaction for both; a check that ends without a cast, or no check at all, is not waited for."""
+    entries, cast = _voters_at_polling(db, 12, "等候")
+    writer = castqueue.CastQueue(make_sessionmaker(engine, write=True))
+    monkeypatch.setattr(castqueue, "GATHER_SECONDS", 30)  # were anything waited for in vain, the test would hang
+    transactions = []
+    for name in ("write_casts_async", "write_casts_on_driver"):
+        def counted(connection, casts, original=getattr(castqueue, name)):
+            transactions.append(len(casts))
+            return original(connection, casts)
+
+        monkeypatch.setattr(castqueue, name, counted)
+
+    async def checked_then_cast(entry, code):
+        with writer.expecting():
+            await asyncio.sleep(0.01)  # the checks' own round trip
+            ready = cast(entry, code)
+        return await writer.wait(ready)
+
+    async def checked_in_vain():
+        with writer.expecting():
+            await asyncio.sleep(0.01)  # a ballot with a problem: no cast
+
+    async def scenario(n, later):
+        checking = asyncio.create_task(later)
+        await asyncio.sleep(0)  # its checks begin
+        first = await asyncio.wait_for(writer.wait(cast(entries[n], f"WAIT-AAAA-{n:04d}")), 10)
+        return first, await checking
+
+    assert asyncio.run(scenario(0, checked_then_cast(entries[1], "WAIT-BBBB-0001"))) == ("ok", "ok")
+    if engine.dialect.name == "postgresql":
+        assert transactions == [2]  # the cast being checked joined the batch
+    transactions.clear()
+    assert asyncio.run(scenario(2, checked_in_vain())) == ("ok", None)
+    alone = asyncio.run(asyncio.wait_for(writer.wait(cast(entries[3], "WAIT-CCCC-0001")), 10))
+    assert alone == "ok"
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(Ballot)) == 4
