@@ -34,7 +34,6 @@ from civic.db import write_lock_of
 
 MAX_BATCH = 128
 WAIT_SECONDS = 60
-GATHER_SECONDS = 0.005  # PostgreSQL: the longest a batch waits for casts being checked (CastQueue._gather)
 RETRY_SECONDS = 0.0005  # the event loop's next try for the write lock another writer holds
 
 
@@ -400,8 +399,6 @@ class CastQueue:
         self.held_sessions = sessionmaker(bind.execution_options(civic_write="held"), expire_on_commit=False) if self.write_lock else None
         self.on_loop: dict[asyncio.AbstractEventLoop, list[Cast]] = {}  # casts waiting for the loop's next write
         self.writing: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}  # PostgreSQL: the loop's writer task
-        self.checking: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, int]" = weakref.WeakKeyDictionary()  # casts being checked on the loop (`expecting`)
-        self.arrivals: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Event]" = weakref.WeakKeyDictionary()  # PostgreSQL: set as a cast joins the loop's batch
         self.connections: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, object]" = weakref.WeakKeyDictionary()
 
     def submit(self, cast: Cast) -> str:
@@ -421,11 +418,8 @@ class CastQueue:
         if self.write_lock is not None:
             if len(batch) == 1:
                 loop.call_soon(self._write_on_loop, loop)
-        else:
-            if loop in self.arrivals:
-                self.arrivals[loop].set()
-            if loop not in self.writing:
-                self.writing[loop] = loop.create_task(self._write_async(loop))
+        elif loop not in self.writing:
+            self.writing[loop] = loop.create_task(self._write_async(loop))
         try:
             return await asyncio.wait_for(future, WAIT_SECONDS)
         except TimeoutError:
@@ -448,41 +442,12 @@ class CastQueue:
     async def _write_async(self, loop: asyncio.AbstractEventLoop) -> None:
         try:
             while self.on_loop.get(loop):
-                await self._gather(loop)
                 pending = self.on_loop[loop]
                 batch, self.on_loop[loop] = pending[:MAX_BATCH], pending[MAX_BATCH:]
                 _shuffle(batch)
                 await self._write_one_async(batch, loop)
         finally:
             self.writing.pop(loop, None)
-
-    @contextmanager
-    def expecting(self):
-        """Around a cast's checks on the event loop: the loop's writer may wait for it to join its next batch."""
-        loop = asyncio.get_running_loop()
-        self.checking[loop] = self.checking.get(loop, 0) + 1
-        try:
-            yield
-        finally:
-            self.checking[loop] -= 1
-            if loop in self.arrivals:  # its cast joined, or there is none: either way no longer to wait for
-                self.arrivals[loop].set()
-
-    async def _gather(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Waits (at most GATHER_SECONDS) for the casts being checked on the loop as the batch is taken — on
-        PostgreSQL a batch's two round trips and PostgreSQL's work cost about as much for one cast as for twenty,
-        and under load the batch is otherwise only what arrived during the last one's write. Casts whose checks
-        begin meanwhile go to the next batch; a voter alone waits for nothing."""
-        pending, expected = self.on_loop[loop], self.checking.get(loop, 0)
-        wanted, deadline = min(len(pending) + expected, MAX_BATCH), loop.time() + GATHER_SECONDS
-        arrived = self.arrivals.setdefault(loop, asyncio.Event())
-        while len(pending) < wanted and self.checking.get(loop, 0) and loop.time() < deadline:
-            arrived.clear()
-            try:
-                await asyncio.wait_for(arrived.wait(), deadline - loop.time())
-            except TimeoutError:
-                return
-            pending = self.on_loop.get(loop, [])
 
     async def _write_one_async(self, casts: list[Cast], loop: asyncio.AbstractEventLoop) -> None:
         with _settled(casts):

@@ -390,12 +390,10 @@ async def _confirm_ballot(request: Request):
     group-commit writer (castqueue), so no thread is held while it is written; the pages are loaded only to
     show a problem."""
     request.state.read_only = True
-    writer = castqueue.for_sessions(request.app.state.write_sessions)
-    with writer.expecting():
-        cast = await _checked_cast_on_loop(request) or await run_view(_checked_cast, request, on_loop=True)
+    cast = await _checked_cast_on_loop(request) or await run_view(_checked_cast, request, on_loop=True)
     if not isinstance(cast, castqueue.Cast):
         return cast  # the page telling what is wrong with it
-    outcome = await writer.wait(cast)
+    outcome = await castqueue.for_sessions(request.app.state.write_sessions).wait(cast)
     if outcome == "ok":
         return redirect(f"/elections/{request.path_params['eid']}/rounds/{request.path_params['n']}/receipt?code={cast.tracking_code}")
     return await run_view(_cast_refused, request, outcome, page=True)
