@@ -1,5 +1,5 @@
-"""Page benchmark: the election page, a consultation thread, the disclosure list and the appraisal results,
-anonymous and logged in, under wrk (32 connections), against a bare Starlette+Jinja2 page served the same
+"""Page benchmark: the election page, a consultation thread, the disclosure list, the appraisal results, and
+two pages that list every community (the home page, the appraisal index), anonymous and logged in, under wrk (32 connections), against a bare Starlette+Jinja2 page served the same
 way in the same run; each page also with one client alone (its latency without queueing: with 32
 connections, p50 ≈ 32 / requests per second); plus the SQL queries each page issues.
 
@@ -14,7 +14,8 @@ threads, ten years of notices; about ten minutes) and measures 规模001社区 (
 against small: p95 and requests/s, and whether the queries per page stayed the same).
 
 The pages measured are found from the community's index pages: the newest election, the consultation with
-the most comments (its thread), the disclosure board, the newest published appraisal's results.
+the most comments (its thread), the disclosure board, the newest published appraisal's results; the home page
+and the appraisal index are "/" and "/appraisal/".
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 DEFAULTS = {"small": {"community": "anhe", "login": "13900000001"}, "district": {"community": "scale-001", "login": "13700100001"}}
-PAGES = ("election page", "consultation thread", "disclosure list", "appraisal results")
+PAGES = ("election page", "consultation thread", "disclosure list", "appraisal results", "home page", "appraisal index")
 P95_TARGET_MS = 50
 SOLO_SECONDS = 5  # each page also measured with one client alone: its latency without queueing
 RATIO_TARGET = 0.25
@@ -76,6 +77,10 @@ def discover(base: str, community: str, opener) -> dict[str, str]:
     index = f"/appraisal/?community={q}"
     found = _links(get(index), r'href="(/appraisal/\d+/results)"')
     urls["appraisal results"] = max(found, key=lambda u: int(u.split("/")[2])) if found else index
+    # Pages that list every community (seven index pages do; the appraisal's, with each community's campaigns,
+    # is the longest): their cost grows with the district, not with one community.
+    urls["home page"] = "/"
+    urls["appraisal index"] = "/appraisal/"
     for name, url in urls.items():
         if "?community=" in url and name != "disclosure list":
             print(f"  ! no {name} linked from {url}; measuring the index instead")

@@ -33,7 +33,7 @@ def home(request: Request):
     from civic.registry import queries
 
     who = actor(request)
-    communities = queries.communities_overview(db(request))
+    communities = queries.communities_overview(db(request), residents=True)
     return render(request, "home.html", {"communities": communities, "modules": request.app.state.nav_modules, "who": who})
 
 

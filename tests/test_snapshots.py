@@ -129,3 +129,32 @@ def test_driver_rows_bind_the_statements_own_values_and_process_types(database_u
         found = snapshots.plain_rows(db, statement, {"community": community.id})
     assert found == expected and len(found) == 2
     assert [type(v) for v in found[0]] == [type(v) for v in expected[0]] and found[0][2] is True
+
+
+def test_the_communities_and_their_resident_counts_are_kept_until_the_core_changes(database_url, tmp_path):
+    """Seven index pages list every community (home and the registry with its number of residents): read once
+    per process while nothing of the core changed; a new resident, or a renamed community, shows at once."""
+    app = make_app(database_url, tmp_path)
+    sessions = make_sessionmaker(app.state.engine, write=True)
+    with sessions() as db:
+        home = make_community(db, code="home", name="安和社区")
+        make_resident(db, home, name="王芳", gender="F")
+        reader = make_user(db, resident=make_resident(db, home, name="李明"))
+        db.commit()
+        home_id = home.id
+    with Client(app).login_as(reader) as client:
+        indexes = ("/", "/registry/", "/elections/", "/consultations/", "/disclosure/", "/appraisal/")
+        assert "2 名居民" in client.get("/").text
+        for page in indexes:  # each page's own snapshots read once
+            client.get(page)
+        with counted(app.state.engine) as reads:
+            for page in indexes:
+                assert "安和社区" in client.get(page).text
+        assert of_communities(reads) == [] and not [s for s in reads if "count(" in s.lower() and "registry_resident" in s]
+        with sessions() as db:
+            make_resident(db, db.get(Community, home_id), name="赵强")
+            db.get(Community, home_id).name = "康宁社区"
+            db.commit()
+        text = client.get("/").text
+        assert "康宁社区" in text and "安和社区" not in text
+        assert "3 名居民" in text

@@ -76,9 +76,8 @@ def index(request: Request):
     community = community_from_query(request, required=False)
     session = db(request)
     if community is None:
-        counts = queries.community_counts(session)
-        return render(request, "consultations/index.html", {
-            "community": None, "communities": registry.communities_overview(session), "counts": counts,
+        return render(request, "consultations/index.html", {  # the counts read only if the cached list is rendered
+            "community": None, "communities": registry.communities_overview(session), "counts": Lazy(lambda: queries.community_counts(session)),
         })
     stage = request.query_params.get("stage", "")
     page = int_param(request.query_params.get("page"), 1)

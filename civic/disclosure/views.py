@@ -70,8 +70,9 @@ def index(request: Request):
     community = community_param(request, required=False)
     today = queries.local_today()
     if community is None:
-        return render(request, "disclosure/index.html", {
-            "communities": registry.communities_overview(db(request)), "summaries": queries.community_summaries(db(request), today),
+        return render(request, "disclosure/index.html", {  # the summaries read only if the cached list is rendered
+            "communities": registry.communities_overview(db(request)), "today": today,
+            "summaries": Lazy(lambda: queries.community_summaries(db(request), today)),
         })
     cats = queries.categories(db(request))
     category = request.query_params.get("category", "")

@@ -29,7 +29,7 @@ def _community(request: Request):
 
 @view
 def index(request: Request):
-    return render(request, "registry/index.html", {"communities": queries.communities_overview(db(request))})
+    return render(request, "registry/index.html", {"communities": queries.communities_overview(db(request), residents=True)})
 
 
 @view
