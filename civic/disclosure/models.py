@@ -58,7 +58,7 @@ class DisclosureVersion(Base):
     table_json: Mapped[str] = mapped_column(Text, default="")  # {"columns": [...], "rows": [[...]]}, full data
     reason: Mapped[str] = mapped_column(String(500), default="")  # why this correction
     material: Mapped[bool] = mapped_column(Boolean, default=False)  # a material correction (D10)
-    state: Mapped[str] = mapped_column(String(12), default="draft")  # draft | in_review | sealed
+    state: Mapped[str] = mapped_column(String(12), default="draft", index=True)  # draft | in_review | sealed (the oversight page looks for in_review)
     intended_on: Mapped[dt.date | None] = mapped_column(Date)  # publication date asked for at submission
     review_comment: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts_user.id"))

@@ -438,3 +438,17 @@ def test_actor_without_account_row_is_refused(world, db):
 
     with pytest.raises(LoginRequired):
         services.file_feedback(db, ANONYMOUS, item.id, "question", "匿名提问可以吗？", today=MONDAY)
+
+
+def test_overdue_agrees_with_the_calendar_for_every_schedule(world, db):
+    """The oversight list (every community, this year and last) and the community's calendar call the same
+    periods overdue, for monthly and quarterly duties, with items covering some of them."""
+    services.set_default_schedule(db, world.actor("street"), world.home, today=dt.date(2025, 1, 5))
+    world.published(category="dibao", title="2025年第二季度低保公示", period_start=dt.date(2025, 4, 1), today=dt.date(2025, 7, 5))
+    world.published(category="finance", title="2025年3月财务收支公开", period_start=dt.date(2025, 3, 1), today=dt.date(2025, 4, 5))
+    for today in (dt.date(2025, 8, 20), dt.date(2026, 3, 20)):
+        calendar = sorted((row.obligation.category, cell.period.start) for year in sorted({2025, today.year})
+                          for row in queries.calendar(db, world.home, year, today) for cell in row.cells if cell.status == "overdue")
+        late = sorted((o.obligation.category, o.period.start) for o in queries.overdue(db, [world.home, world.other], today))
+        assert late == calendar and ("finance", dt.date(2025, 2, 1)) in late
+        assert ("dibao", dt.date(2025, 4, 1)) not in late and ("finance", dt.date(2025, 3, 1)) not in late
