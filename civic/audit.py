@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import ForeignKey, Integer, String, Text, select, update
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from civic.db import Base, UTCDateTime, utcnow
@@ -28,6 +28,7 @@ def sha256(value: Any) -> str:
 
 class AuditEntry(Base):
     __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_community_seq", "community_id", "seq"),)  # a community's entries, newest first
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -35,7 +36,7 @@ class AuditEntry(Base):
     on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("accounts_user.id"))
     action: Mapped[str] = mapped_column(String(80), index=True)
     target: Mapped[str] = mapped_column(String(120), default="")
-    community_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    community_id: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[str] = mapped_column(Text, default="{}")
     prev: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -18,6 +18,8 @@ from civic.templating import render
 from civic.web import actor, db, view
 
 PAGE = 50
+MAX_COUNTED = 10_000  # entries counted (and pages offered) at most
+MAX_MERGED = 200  # communities merged from their own index ranges (a compound statement has its limits)
 
 
 @view
@@ -29,30 +31,56 @@ def log(request: Request):
     if code and community is None:
         raise NotFound(_("No such community."))
     ensure_permission(who, "audit:log:view", community)
-    query = select(AuditEntry)
     if community is not None:
-        query = query.where(AuditEntry.community_id == community.id)
-    elif not who.has_role("admin"):
+        communities = [community.id]
+    elif who.has_role("admin"):
+        communities = None  # every entry, system-wide ones included
+    else:
         # Without a community chosen: every community the user may supervise (system-wide entries: admins only).
-        allowed = [row["community"].id for row in queries.communities_overview(session) if can(who, "audit:log:view", row["community"])]
-        query = query.where(AuditEntry.community_id.in_(allowed))
-    action = request.query_params.get("action", "").strip()
-    if action:
-        query = query.where(AuditEntry.action.startswith(action[:80]))
+        communities = [row["community"].id for row in queries.communities_overview(session) if can(who, "audit:log:view", row["community"])]
+    action = request.query_params.get("action", "").strip()[:80]
     try:
-        page = max(1, int(request.query_params.get("page", "1")))
+        page = min(max(1, int(request.query_params.get("page", "1"))), MAX_COUNTED // PAGE)
     except ValueError:
         page = 1
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    entries = list(session.execute(query.order_by(AuditEntry.seq.desc()).limit(PAGE).offset((page - 1) * PAGE)).scalars())
+    total = session.scalar(_count_statement(communities, action))
+    entries = _page(session, communities, action, page)
     user_ids = {e.actor_id for e in entries} | {e.on_behalf_of_id for e in entries}
     names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_([u for u in user_ids if u]))).all())
     rows = [{"entry": e, "actor": names.get(e.actor_id, _("system")), "for": names.get(e.on_behalf_of_id), "data": json.loads(e.data or "{}")} for e in entries]
     problems = verify_audit_chain(session) if request.query_params.get("verify") == "1" and who.has_role("admin") else None
     return render(request, "audit/log.html", {
-        "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // PAGE)), "community": community, "action": action,
+        "rows": rows, "total": total, "more": total > MAX_COUNTED, "page": page, "pages": max(1, -(-min(total, MAX_COUNTED) // PAGE)),
+        "community": community, "action": action,
         "communities": queries.communities_overview(session), "problems": problems,
     })
+
+
+def _conditions(communities: list[int] | None, action: str) -> list:
+    conditions = [] if communities is None else [AuditEntry.community_id.in_(communities)]
+    if action:
+        conditions.append(AuditEntry.action.startswith(action))
+    return conditions
+
+
+def _count_statement(communities: list[int] | None, action: str):
+    """Counted up to MAX_COUNTED + 1: beyond it the page says "more than" (years of a district's entries)."""
+    return select(func.count()).select_from(select(literal(1)).where(*_conditions(communities, action)).limit(MAX_COUNTED + 1).subquery())
+
+
+def _page(session, communities: list[int] | None, action: str, page: int) -> list[AuditEntry]:
+    """The page's entries, newest first. Several communities: each one's newest entries from the (community,
+    seq) index, merged (sorting all their entries for a page cost 57 ms for a street office's demo data)."""
+    offset = (page - 1) * PAGE
+    if communities is not None and 1 < len(communities) <= MAX_MERGED:
+        newest = [select(AuditEntry.seq).where(*_conditions([cid], action)).order_by(AuditEntry.seq.desc()).limit(offset + PAGE).subquery()
+                  for cid in communities]
+        merged = union_all(*(select(part.c.seq) for part in newest)).subquery()
+        seqs = select(merged.c.seq).order_by(merged.c.seq.desc()).limit(PAGE).offset(offset)
+    else:
+        seqs = select(AuditEntry.seq).where(*_conditions(communities, action)).order_by(AuditEntry.seq.desc()).limit(PAGE).offset(offset)
+    wanted = list(session.scalars(seqs))
+    return list(session.scalars(select(AuditEntry).where(AuditEntry.seq.in_(wanted)).order_by(AuditEntry.seq.desc()))) if wanted else []
 
 
 MODULE = Module(

@@ -313,3 +313,39 @@ def test_a_500_on_a_post_leaves_the_write_lock_free(app):
     worker.start()
     worker.join(20)
     assert outcome.get("status") == 200, "the write lock was still held after the 500"
+
+
+def test_a_street_supervisors_audit_log_merges_its_communities_newest_first(app, world, monkeypatch):
+    """Without a community chosen, a street supervisor reads the entries of every community of the street (not
+    another street's, nor system-wide ones), newest first across them, paged; an action narrows them; past
+    MAX_COUNTED the page says "more than" and offers no page beyond it."""
+    import re
+
+    from civic import auditlog
+    from civic.audit import record
+
+    users, ids = world
+    with make_sessionmaker(app.state.engine, write=True)() as db:
+        for n in range(7):
+            for place in ("home", "other", "far"):
+                community_id = ids["far"] if place == "far" else ids["home"] if place == "home" else None
+                if place == "other":
+                    from civic.registry import queries
+
+                    community_id = queries.community_by_code(db, "other").id
+                record(db, f"test.{place}.{n % 2}", target=f"{place}-{n}", community_id=community_id)
+        record(db, "test.system", target="system-wide")
+        db.commit()
+    monkeypatch.setattr(auditlog, "PAGE", 5)
+    supervisor = as_role(app, users, "street_supervisor")
+
+    def targets(path):
+        return re.findall(r"\b((?:home|other|far|system)-(?:\d|wide))\b", supervisor.get(path).text)
+
+    first, second, third = targets("/audit/?action=test."), targets("/audit/?action=test.&page=2"), targets("/audit/?action=test.&page=3")
+    expected = [f"{place}-{n}" for n in reversed(range(7)) for place in ("other", "home")]
+    assert first + second + third == expected  # 14 entries, newest first, pages of 5
+    assert targets("/audit/?action=test.home.1") == ["home-5", "home-3", "home-1"]
+    monkeypatch.setattr(auditlog, "MAX_COUNTED", 10)
+    page = supervisor.get("/audit/?action=test.&page=9").text
+    assert "超过 10 条记录" in page and targets("/audit/?action=test.&page=9") == expected[5:10]  # page 2 is the last
