@@ -66,12 +66,12 @@ def community_page(request: Request):
     who = actor(request)
     ensure_permission(who, services.FULL_DATA, community)
     session, today = db(request), queries.local_today()
-    published = queries.published_items(session, community)
+    published, page, pages = queries.published_items(session, community, int_param(request, "page", 1, 1, 100_000) or 1)
     pending = queries.pending_objection_counts(session, [i.id for i in published])
     return render(request, "disclosure/manage/community.html", {
         "community": community, "unpublished": queries.unpublished_items(session, community),
         "unanswered": queries.unanswered(session, community), "late": queries.late_objections(session, [community], today),
-        "overdue": queries.overdue(session, [community], today), "published": published, "today": today,
+        "overdue": queries.overdue(session, [community], today), "published": published, "page": page, "pages": pages, "today": today,
         "statuses": {i.id: queries.status_of(i, today, pending.get(i.id, 0)) for i in published},
         "categories": queries.categories(session),
     })

@@ -249,9 +249,17 @@ def unanswered(db: Session, community: Community) -> list[tuple[Feedback, Disclo
     return [(f, d) for f, d in rows]
 
 
-def published_items(db: Session, community: Community, limit: int = 200) -> list[Disclosure]:
-    return list(db.execute(select(Disclosure).where(Disclosure.community_id == community.id, Disclosure.published_on.is_not(None))
-                           .order_by(Disclosure.published_on.desc(), Disclosure.id.desc()).limit(limit)).scalars())
+STAFF_PAGE = 50  # published notices a page of the staff's list (a district's ten years: 280 a community)
+
+
+def published_items(db: Session, community: Community, page: int = 1) -> tuple[list[Disclosure], int, int]:
+    """A page of the community's published notices, newest first, with the page (within range) and the pages."""
+    published = (Disclosure.community_id == community.id, Disclosure.published_on.is_not(None))
+    pages = max(1, -(-(db.scalar(select(func.count()).select_from(Disclosure).where(*published)) or 0) // STAFF_PAGE))
+    page = min(max(page, 1), pages)
+    items = list(db.execute(select(Disclosure).where(*published).order_by(Disclosure.published_on.desc(), Disclosure.id.desc())
+                            .limit(STAFF_PAGE).offset((page - 1) * STAFF_PAGE)).scalars())
+    return items, page, pages
 
 
 def late_objections(db: Session, communities: list[Community], today: dt.date) -> list[Disclosure]:

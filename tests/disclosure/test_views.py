@@ -380,3 +380,22 @@ def test_a_category_setting_shows_on_the_next_page_though_pages_keep_the_categor
         assert queries.categories(db)["fees"].requires_review is True
         with pytest.raises(TypeError):
             queries.categories(db)["fees"] = None  # shared by readers: read-only
+
+
+def test_the_staffs_list_of_published_notices_is_paged(app, world, monkeypatch):
+    """Ten years of a community's notices are listed a page at a time, newest first; a page past the end shows
+    the last one."""
+    from civic.disclosure.models import Disclosure
+
+    users, ids, sessions = world
+    with sessions() as db:
+        titles = list(db.scalars(select(Disclosure.title).where(Disclosure.published_on.is_not(None))
+                                 .order_by(Disclosure.published_on.desc(), Disclosure.id.desc())))
+    assert len(titles) >= 2
+    monkeypatch.setattr(queries, "STAFF_PAGE", 1)
+    staff = as_role(app, users, "staff")
+    first, second = staff.get("/disclosure/manage/c/home").text, staff.get("/disclosure/manage/c/home?page=2").text
+    assert titles[0] in first and titles[1] not in first.split("已发布公告")[-1]
+    assert titles[1] in second.split("已发布公告")[-1]
+    assert f"第 1 页，共 {len(titles)} 页" in first and 'rel="next"' in first
+    assert f"第 {len(titles)} 页，共 {len(titles)} 页" in staff.get("/disclosure/manage/c/home?page=999").text
