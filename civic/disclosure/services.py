@@ -6,14 +6,19 @@ category requires it → sealed and numbered on publication → objections and q
 """
 from __future__ import annotations
 
+import atexit
 import csv
 import datetime as dt
 import io
 import json
+import threading
+import time
+import weakref
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from civic import audit, uploads
@@ -611,11 +616,54 @@ def save_category(db: Session, actor: Actor, code: str, requires_review: bool, n
     return setting
 
 
-def count_read(sessions, disclosure_id: int) -> None:
-    """One more reader (a statistic, not a state change worth an audit entry); its own short transaction."""
-    with sessions() as db:
-        # A statistic: cached pages showing read counts may lag it (CIVIC_PAGE_CACHE_SECONDS) rather than be
-        # thrown away at every reading.
-        db.execute(update(Disclosure).where(Disclosure.id == disclosure_id).values(read_count=Disclosure.read_count + 1),
-                   execution_options=STATISTIC)
-        db.commit()
+class ReadCounts:
+    """Readings of notices, added up per process and written together (a statistic, not a state change worth an
+    audit entry): a write transaction for every reading — an fsync on SQLite, queued behind the polling day's
+    ballots for the write lock — cost a notice's page more than the rest of it. Written when `seconds` have
+    passed since the last write (by the reading that finds it due), and when the process exits; at most that
+    many seconds of readings of a worker that is killed are lost."""
+
+    def __init__(self, sessions, seconds: float = 2.0):
+        self.sessions, self.seconds = sessions, seconds
+        self.pending: Counter[int] = Counter()
+        self.lock = threading.Lock()
+        self.written_at = time.monotonic()
+
+    def add(self, disclosure_id: int) -> None:
+        with self.lock:
+            self.pending[disclosure_id] += 1
+            due = time.monotonic() - self.written_at >= self.seconds
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        with self.lock:
+            taken, self.pending, self.written_at = self.pending, Counter(), time.monotonic()
+        if not taken:
+            return
+        with self.sessions() as db:
+            # A statistic: cached pages showing read counts may lag it (CIVIC_PAGE_CACHE_SECONDS) rather than be
+            # thrown away at every reading.
+            db.execute(update(Disclosure.__table__).where(Disclosure.__table__.c.id == bindparam("item"))
+                       .values(read_count=Disclosure.__table__.c.read_count + bindparam("readings")),
+                       [{"item": item, "readings": n} for item, n in sorted(taken.items())], execution_options=STATISTIC)
+            db.commit()
+
+
+_READ_COUNTS: "weakref.WeakKeyDictionary[object, ReadCounts]" = weakref.WeakKeyDictionary()
+_READ_COUNTS_LOCK = threading.Lock()
+
+
+def read_counts(sessions) -> ReadCounts:
+    """The process's ReadCounts for a sessionmaker (the app's write sessions)."""
+    with _READ_COUNTS_LOCK:
+        found = _READ_COUNTS.get(sessions)
+        if found is None:
+            found = _READ_COUNTS[sessions] = ReadCounts(sessions)
+        return found
+
+
+@atexit.register
+def _flush_read_counts() -> None:
+    for counts in list(_READ_COUNTS.values()):
+        counts.flush()

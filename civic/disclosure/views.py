@@ -115,12 +115,12 @@ def item_context(request: Request, item: Disclosure, **extra) -> dict:
     return ctx
 
 
-@view(waits=True)  # counts the reading in a write transaction of its own
+@view(waits=True)  # the reading that finds the process's counts due writes them (services.ReadCounts)
 def item_page(request: Request):
     item = public_item(request)
     response = render(request, "disclosure/item.html", item_context(request, item), block="feedback")
     if not is_htmx(request):
-        services.count_read(request.app.state.write_sessions, item.id)
+        services.read_counts(request.app.state.write_sessions).add(item.id)
         response.headers["Cache-Control"] = "no-store"  # every reading counts: never answered from the page cache
     return response
 

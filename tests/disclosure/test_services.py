@@ -418,14 +418,29 @@ def test_leaving_audit_published_for_elections(world, db):
     assert queries.leaving_audit_published(db, world.other.id) is False
 
 
-def test_read_counter(world, db, engine):
+def test_readings_are_added_up_and_written_together(world, db, engine):
+    """Readings wait in the process until `seconds` have passed, then go in one transaction; none is lost."""
     from civic.db import make_sessionmaker
+    from tests.helpers import counted
 
-    item_id = world.published().id
-    db.rollback()  # end this session's SQLite write transaction before another writer comes
-    services.count_read(make_sessionmaker(engine, write=True), item_id)
-    services.count_read(make_sessionmaker(engine, write=True), item_id)
-    assert db.get(Disclosure, item_id).read_count == 2
+    first, second = world.published().id, world.published(title="第二份公开").id
+    db.commit()  # this session's SQLite write transaction ends before the counts' writer comes
+
+    def readings() -> tuple[int, int]:
+        with make_sessionmaker(engine)() as reader:
+            return reader.get(Disclosure, first).read_count, reader.get(Disclosure, second).read_count
+
+    counts = services.ReadCounts(make_sessionmaker(engine, write=True), seconds=3600)
+    with counted(engine) as statements:
+        for item in (first, second, first, first):
+            counts.add(item)
+    assert readings() == (0, 0) and statements == []  # not due yet: nothing written
+    counts.flush()
+    assert readings() == (3, 1)
+    counts.seconds = 0  # due at every reading
+    counts.add(second)
+    assert readings() == (3, 2)
+    assert services.read_counts(counts.sessions) is services.read_counts(counts.sessions)
 
 
 def test_actor_without_account_row_is_refused(world, db):

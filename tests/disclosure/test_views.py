@@ -328,10 +328,13 @@ def test_open_data_and_feed(app, world):
 
 
 def test_read_count_grows_with_readers(app, world):
+    """Each reader counts once (fragments are not readers); the process writes its readings together, when due
+    or at the latest when it exits (here: flushed as exiting would)."""
     users, ids, sessions = world
     for _ in range(3):
         Client(app).get(f"/disclosure/d/{ids['published']}")
     Client(app).get(f"/disclosure/d/{ids['published']}", headers={"HX-Request": "true"})  # fragments are not readers
+    services.read_counts(app.state.write_sessions).flush()
     with sessions() as db:
         assert queries.load_item(db, ids["published"]).read_count == 3
 
