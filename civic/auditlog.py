@@ -31,13 +31,14 @@ def log(request: Request):
     if code and community is None:
         raise NotFound(_("No such community."))
     ensure_permission(who, "audit:log:view", community)
+    overview = queries.communities_overview(session)
     if community is not None:
         communities = [community.id]
     elif who.has_role("admin"):
         communities = None  # every entry, system-wide ones included
     else:
         # Without a community chosen: every community the user may supervise (system-wide entries: admins only).
-        communities = [row["community"].id for row in queries.communities_overview(session) if can(who, "audit:log:view", row["community"])]
+        communities = [row["community"].id for row in overview if can(who, "audit:log:view", row["community"])]
     action = request.query_params.get("action", "").strip()[:80]
     try:
         page = min(max(1, int(request.query_params.get("page", "1"))), MAX_COUNTED // PAGE)
@@ -50,9 +51,9 @@ def log(request: Request):
     rows = [{"entry": e, "actor": names.get(e.actor_id, _("system")), "for": names.get(e.on_behalf_of_id), "data": json.loads(e.data or "{}")} for e in entries]
     problems = verify_audit_chain(session) if request.query_params.get("verify") == "1" and who.has_role("admin") else None
     return render(request, "audit/log.html", {
-        "rows": rows, "total": total, "more": total > MAX_COUNTED, "page": page, "pages": max(1, -(-min(total, MAX_COUNTED) // PAGE)),
-        "community": community, "action": action,
-        "communities": queries.communities_overview(session), "problems": problems,
+        "rows": rows, "total": total, "counted_up_to": MAX_COUNTED if total > MAX_COUNTED else None,
+        "page": page, "pages": max(1, -(-min(total, MAX_COUNTED) // PAGE)), "community": community, "action": action,
+        "communities": overview, "problems": problems,
     })
 
 

@@ -141,9 +141,7 @@ def board(db: Session, community: Community, *, today: dt.date, category: str = 
 def community_summaries(db: Session, today: dt.date) -> dict[int, dict]:
     """Per community: items published this year, items in notice today. On a GET page kept per process while
     no notice changed (two counts over a district's ten years of notices took 15 ms a request)."""
-    if snapshots.active(db):
-        return snapshots.kept(db, "disclosure-summaries", (today,), ("core", "disclosure"), lambda s: _community_summaries(s, today))
-    return _community_summaries(db, today)
+    return snapshots.kept(db, "disclosure-summaries", (today,), ("core", "disclosure"), lambda s: _community_summaries(s, today))
 
 
 def _community_summaries(db: Session, today: dt.date) -> dict[int, dict]:
@@ -302,19 +300,21 @@ class ScheduleRow:
 def _covering(db: Session, community_ids: list[int], start: dt.date, end: dt.date) -> dict[tuple[int, str], list[Disclosure]]:
     """Published items (any publication date) declared to cover a period starting in [start, end]."""
     found: dict[tuple[int, str], list[Disclosure]] = defaultdict(list)
-    for item in db.execute(select(Disclosure).where(
-        Disclosure.community_id.in_(community_ids), Disclosure.published_on.is_not(None), Disclosure.period_start >= start, Disclosure.period_start <= end,
-    ).order_by(Disclosure.published_on)).scalars():
+    for item in db.execute(select(Disclosure).where(*_covering_filter(community_ids, start, end)).order_by(Disclosure.published_on)).scalars():
         found[(item.community_id, item.category)].append(item)
     return found
+
+
+def _covering_filter(community_ids: list[int], start: dt.date, end: dt.date) -> tuple:
+    return (Disclosure.community_id.in_(community_ids), Disclosure.published_on.is_not(None),
+            Disclosure.period_start >= start, Disclosure.period_start <= end)
 
 
 def _covered_starts(db: Session, community_ids: list[int], start: dt.date, end: dt.date) -> dict[tuple[int, str], list[dt.date]]:
     """The period starts (in [start, end]) published items declare they cover, by community and category."""
     found: dict[tuple[int, str], list[dt.date]] = defaultdict(list)
-    for community_id, category, day in db.execute(select(Disclosure.community_id, Disclosure.category, Disclosure.period_start).where(
-        Disclosure.community_id.in_(community_ids), Disclosure.published_on.is_not(None), Disclosure.period_start >= start, Disclosure.period_start <= end,
-    )):
+    for community_id, category, day in db.execute(select(Disclosure.community_id, Disclosure.category, Disclosure.period_start)
+                                                  .where(*_covering_filter(community_ids, start, end))):
         found[(community_id, category)].append(day)
     return found
 

@@ -15,12 +15,12 @@ PAGE_SIZE = 50
 
 def communities_overview(db: Session, *, residents: bool = False) -> list[dict]:
     """Every community with its street office (and, asked for, its number of residents), in id order. On a GET
-    page both are kept per process while nothing of the core changed (see civic.snapshots): seven index pages
-    list the communities, and counting a district's million residents took 40 ms a request."""
-    rows = snapshots.kept(db, "communities", (), ("core",), _communities) if snapshots.active(db) else _communities(db)
+    page both are kept per process while nothing of the core changed (see civic.snapshots; elsewhere read): seven
+    index pages list the communities, and counting a district's million residents took 40 ms a request."""
+    rows = snapshots.kept(db, "communities", (), ("core",), _communities)
     if not residents:
         return [{"community": community, "street": street} for community, street in rows]
-    counts = snapshots.kept(db, "resident-counts", (), ("core",), _resident_counts) if snapshots.active(db) else _resident_counts(db)
+    counts = snapshots.kept(db, "resident-counts", (), ("core",), _resident_counts)
     return [{"community": community, "street": street, "residents": counts.get(community.id, 0)} for community, street in rows]
 
 
