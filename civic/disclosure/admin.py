@@ -55,7 +55,7 @@ def home(request: Request):
     mine = queries.communities_where(session, who, services.FULL_DATA)
     reviewable = queries.communities_where(session, who, services.REVIEW)
     return render(request, "disclosure/manage/index.html", {
-        "communities": mine, "to_review": queries.in_review(session, reviewable),
+        "communities": mine, "community_ids": tuple(c.id for c in mine), "to_review": queries.in_review(session, reviewable),
         "oversee": bool(queries.communities_where(session, who, services.OVERSIGHT)), "admin": can(who, services.CATEGORIES),
     })
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from civic.audit import AuditEntry
 from civic.db import make_sessionmaker
 from civic.disclosure import queries, rules, services
-from civic.registry.models import StreetOffice
+from civic.registry.models import Community, StreetOffice
 from civic.registry.rules import make_id_number
 from civic.security import load_actor
 from tests.helpers import Client, make_community, make_resident, make_user
@@ -345,6 +345,19 @@ def test_calendar_and_oversight_show_overdue_finance(app, world):
     assert "逾期" in calendar.text
     oversight = as_role(app, users, "street").get("/disclosure/manage/overdue")
     assert "安和社区" in oversight.text and "财务收支" in oversight.text
+
+
+def test_oversight_kept_between_pages_shows_a_changed_schedule_at_once(app, world):
+    """A GET page keeps the overdue periods while nothing in the core or the notices is written (civic.snapshots):
+    a schedule switched off must leave the oversight page on the very next request."""
+    users, _ids, sessions = world
+    street = as_role(app, users, "street")
+    assert street.get("/disclosure/manage/overdue").text.count('class="overdue-row"') > 0
+    assert street.get("/disclosure/manage/overdue").text.count('class="overdue-row"') > 0  # kept now
+    with sessions() as db:
+        home = db.execute(select(Community).where(Community.code == "home")).scalar_one()
+        services.save_obligation(db, load_actor(db, users["street"].id), home, "finance", 1, 10, dt.date(2020, 1, 1), False)
+    assert street.get("/disclosure/manage/overdue").text.count('class="overdue-row"') == 0
 
 
 def test_english_pages(app, world):
