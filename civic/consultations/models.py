@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.db import Base, UTCDateTime, utcnow
@@ -190,6 +190,9 @@ class Alias(Base):
     alias: Mapped[str] = mapped_column(String(20), unique=True)
 
 
+ATTENTION = "reports > 0 OR state <> 'visible'"  # reported, or hidden (pending or by a moderator)
+
+
 class Comment(Base):
     """A comment in the thread of a consultation (agenda_item_id NULL) or of one agenda item.
 
@@ -201,6 +204,10 @@ class Comment(Base):
     __table_args__ = (
         Index("ix_consultations_comment_thread", "consultation_id", "agenda_item_id", "depth", "id"),
         Index("ix_consultations_comment_root_path", "root_id", "path"),
+        # Only the few comments a moderator has to look at (see queries.NEEDS_ATTENTION, which must repeat the
+        # condition word for word for the database to use it): the queue no longer reads a community's every comment.
+        Index("ix_consultations_comment_attention", "consultation_id", "id",
+              sqlite_where=text(ATTENTION), postgresql_where=text(ATTENTION)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations_consultation.id"))

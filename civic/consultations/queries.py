@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
-from sqlalchemy import and_, bindparam, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select, text
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from civic import snapshots
@@ -280,11 +280,15 @@ def _alias_statement():
     return select(Alias.alias).where(Alias.user_id == bindparam("user_id"))
 
 
+# The partial index's condition word for word (models.ATTENTION): only then does the database use that index.
+NEEDS_ATTENTION = text("(consultations_comment.reports > 0 OR consultations_comment.state <> 'visible')")
+
+
 def moderation_queue(db: Session, community: Community) -> list[tuple[Comment, Consultation, list[CommentReport]]]:
     """Comments with open reports or awaiting a decision, most reported first."""
     rows = list(db.execute(
         select(Comment, Consultation).join(Consultation, Consultation.id == Comment.consultation_id)
-        .where(Consultation.community_id == community.id, (Comment.reports > 0) | (Comment.state == "pending"))
+        .where(Consultation.community_id == community.id, NEEDS_ATTENTION, (Comment.reports > 0) | (Comment.state == "pending"))
         .order_by(case((Comment.state == "pending", 0), else_=1), Comment.reports.desc(), Comment.id).limit(200)
     ).all())
     reports: dict[int, list[CommentReport]] = {}
@@ -297,7 +301,7 @@ def moderation_queue(db: Session, community: Community) -> list[tuple[Comment, C
 
 def hidden_comments(db: Session, community: Community, limit: int = 50) -> list[tuple[Comment, Consultation]]:
     return list(db.execute(select(Comment, Consultation).join(Consultation, Consultation.id == Comment.consultation_id)
-                           .where(Consultation.community_id == community.id, Comment.state == "hidden")
+                           .where(Consultation.community_id == community.id, NEEDS_ATTENTION, Comment.state == "hidden")
                            .order_by(Comment.id.desc()).limit(limit)).all())
 
 

@@ -116,3 +116,33 @@ def test_my_support_is_the_readers_own_on_a_page_and_on_a_write_session(db, engi
             assert queries.detail(session, topic, supporter.user.id).my_support is True
             assert queries.detail(session, topic, other.user.id).my_support is False
             assert queries.detail(session, topic, None).my_support is False
+
+
+def test_the_moderation_queue_reads_only_the_comments_needing_attention(db, world, engine):
+    """Reported and hidden comments come from a partial index of the few of them (a district's threads hold
+    10,000 comments a community); the database uses it only if the query repeats its condition exactly."""
+    from sqlalchemy import event, select, text
+
+    from civic.consultations import comments
+    from civic.consultations.models import Comment
+
+    topic, _big, _me = two_topics(db, world)
+    first, second, third = db.execute(select(Comment).where(Comment.consultation_id == topic.id).order_by(Comment.id).limit(3)).scalars()
+    comments.report_comment(db, world.residents[2], first, reason="offensive")
+    comments.moderate_comment(db, world.staff, second, action="hide", reason="人身攻击")
+    db.commit()
+
+    seen = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, parameters, *_: seen.append((statement, parameters)))
+    queue = queries.moderation_queue(db, world.home)
+    hidden = queries.hidden_comments(db, world.home)
+    assert [c.id for c, _k, _r in queue] == [first.id] and [len(r) for _c, _k, r in queue] == [1]
+    assert [c.id for c, _k in hidden] == [second.id]
+
+    selects = [(statement, parameters) for statement, parameters in seen if statement.startswith("SELECT")]
+    for statement, parameters in (selects[0], selects[-1]):  # the queue, the hidden list
+        if engine.dialect.name == "postgresql":  # the index must be usable at all: a tiny table's plan shows it without sequential scans
+            db.execute(text("SET LOCAL enable_seqscan = off"))
+        explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+        plan = " ".join(str(row[-1]) for row in db.connection().exec_driver_sql(explain + statement, parameters))
+        assert "ix_consultations_comment_attention" in plan, (plan, statement)
