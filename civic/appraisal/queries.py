@@ -108,11 +108,33 @@ def turnout(db: Session, campaign: Campaign) -> list[GroupTurnout]:
 
 def roster(db: Session, campaign: Campaign) -> list[dict]:
     """The roster with each rater's state (for staff): submitted, channel, conflicts — never the marks."""
-    raters = list(db.execute(select(Rater).where(Rater.campaign_id == campaign.id).order_by(Rater.group_id, Rater.id)).scalars())
+    return _roster_rows(db, campaign, list(db.execute(_raters(campaign)).scalars()))
+
+
+ROSTER_PAGE = 50  # raters a page of the staff's dashboard (a district community's roster: 350 representatives)
+
+
+def roster_page(db: Session, campaign: Campaign, page: int) -> tuple[list[dict], int, int]:
+    """A page of `roster`, with the page (within range) and the number of pages."""
+    total = db.scalar(select(func.count()).select_from(Rater).where(Rater.campaign_id == campaign.id)) or 0
+    pages = max(1, -(-total // ROSTER_PAGE))
+    page = min(max(page, 1), pages)
+    raters = list(db.execute(_raters(campaign).limit(ROSTER_PAGE).offset((page - 1) * ROSTER_PAGE)).scalars())
+    return _roster_rows(db, campaign, raters), page, pages
+
+
+def _raters(campaign: Campaign):
+    return select(Rater).where(Rater.campaign_id == campaign.id).order_by(Rater.group_id, Rater.id)
+
+
+def _roster_rows(db: Session, campaign: Campaign, raters: list[Rater]) -> list[dict]:
+    ids = [r.id for r in raters]
+    if not ids:
+        return []
     channels = dict(db.execute(select(Participation.rater_id, func.max(Participation.channel)).where(
-        Participation.campaign_id == campaign.id).group_by(Participation.rater_id)).all())
+        Participation.campaign_id == campaign.id, Participation.rater_id.in_(ids)).group_by(Participation.rater_id)).all())
     conflicts: dict[int, int] = dict(db.execute(select(Conflict.rater_id, func.count()).where(
-        Conflict.campaign_id == campaign.id).group_by(Conflict.rater_id)).all())
+        Conflict.campaign_id == campaign.id, Conflict.rater_id.in_(ids)).group_by(Conflict.rater_id)).all())
     kinds = dict(db.execute(select(RaterGroup.id, RaterGroup.kind).where(RaterGroup.campaign_id == campaign.id)).all())
     return [{"rater": r, "kind": kinds.get(r.group_id), "channel": channels.get(r.id), "conflicts": conflicts.get(r.id, 0)} for r in raters]
 

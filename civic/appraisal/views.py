@@ -16,7 +16,7 @@ from civic.registry import queries as registry
 from civic.security import can, ensure_permission
 from civic.templating import Lazy, render
 from civic.uploads import download_headers, path_of
-from civic.web import actor, db, form, redirect, view
+from civic.web import actor, db, form, page_number, redirect, view
 
 
 def _int_param(request: Request, name: str) -> int:
@@ -476,9 +476,10 @@ def _dashboard(request: Request, campaign: Campaign, community, errors: dict | N
     turnout = queries.turnout(session, campaign)
     roster_total = sum(t.roster for t in turnout)
     representatives = sum(t.roster for t in turnout if t.quorum_applies)
+    roster, page, pages = queries.roster_page(session, campaign, page_number(request))
     return render(request, "appraisal/manage/campaign.html", {
         **_base(campaign, community), "cadres": cadres, "reports": queries.reports_by_cadre(session, [c.id for c in cadres]),
-        "groups": services.groups_of(session, campaign), "turnout": turnout, "roster": queries.roster(session, campaign),
+        "groups": services.groups_of(session, campaign), "turnout": turnout, "roster": roster, "page": page, "pages": pages,
         "candidates": services.cadre_candidates(session, community) if campaign.status in ("draft", "reports") else [],
         "errors": errors or {}, "cadre_values": cadre_values or {},
         "quota_ok": rules.representatives_share_ok(representatives, roster_total, campaign.ordinary_share),

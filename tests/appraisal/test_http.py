@@ -250,3 +250,30 @@ def test_cadre_publishes_and_residents_comment(app, site):
     download = as_role(app, users, "anonymous").get(f"/appraisal/evidence/{link}")
     assert download.status_code == 200 and download.headers["x-content-type-options"] == "nosniff"
     assert "attachment" in download.headers["content-disposition"]
+
+
+def test_the_roster_is_paged_and_shows_every_rater_once(app, site, monkeypatch):
+    """A district community's roster holds hundreds of representatives: the dashboard shows it a page at a time."""
+    import re
+
+    from civic.appraisal import queries
+
+    users, ids = site
+    monkeypatch.setattr(queries, "ROSTER_PAGE", 3)
+    staff = as_role(app, users, "staff")
+    first = staff.get(f"/appraisal/manage/{ids['closed']}")
+    pages = int(re.search(r"第 1 页，共 (\d+) 页", first.text).group(1))
+    assert pages > 1 and 'rel="next"' in first.text and 'rel="prev"' not in first.text
+
+    def names(page: str) -> list[str]:
+        roster = page.split("<tbody>")[-1].split("</tbody>")[0]
+        return re.findall(r"<tr><td>([^<]+)</td>", roster)
+
+    seen = [name for number in range(1, pages + 1) for name in names(staff.get(f"/appraisal/manage/{ids['closed']}?page={number}").text)]
+    with make_sessionmaker(app.state.engine)() as db:
+        from civic.appraisal.models import Rater
+
+        expected = db.scalars(select(Rater.name).where(Rater.campaign_id == ids["closed"]).order_by(Rater.group_id, Rater.id)).all()
+    assert seen == expected and len(seen) > 3
+    for bad in ("0", "999", "x", "-1", "9" * 20):  # out of range or nonsense: a page within range, never an error
+        assert staff.get(f"/appraisal/manage/{ids['closed']}?page={bad}").status_code == 200
