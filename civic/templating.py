@@ -72,6 +72,7 @@ def _template_gettext(eval_ctx, message: str, **variables):
 # may render again for this reader.
 
 _building: ContextVar[list | None] = ContextVar("civic_fragment", default=None)
+_spliced: ContextVar[list | None] = ContextVar("civic_spliced", default=None)  # see render()
 _PLAIN = (str, int, float, bool, type(None), dt.date)
 
 
@@ -98,7 +99,7 @@ class _Entry:
     the markers replaced (`spans`: start, end and the markers before each, so a hole is spliced in without
     scanning the text), and the variants of holes rendered so far."""
 
-    __slots__ = ("text", "parts", "holes", "spans", "variants", "markup")
+    __slots__ = ("text", "parts", "holes", "spans", "variants", "markup", "marker", "_encoded", "_atoms")
 
     def __init__(self, html: str, nonce: str, holes: list):
         import re
@@ -119,9 +120,24 @@ class _Entry:
         self.spans = tuple((a, b, text.count(marker, 0, a), text.count(marker, 0, b)) for a, b in spans)
         self.variants: dict = {}
         self.markup = Markup(text) if len(self.parts) == 1 else None  # served as it is
+        self.marker, self._encoded, self._atoms = marker, None, None
 
     def size(self) -> int:
-        return sys.getsizeof(self.text) * 2 + 1024
+        return sys.getsizeof(self.text) * 4 + 1024  # the text and, once served into a page, its UTF-8 pieces
+
+    def encoded(self) -> tuple[bytes, ...]:
+        """`parts` in UTF-8, made once (a benign race between threads makes the same tuple twice)."""
+        if self._encoded is None:
+            self._encoded = tuple(part.encode() for part in self.parts)
+        return self._encoded
+
+    def atoms(self) -> tuple:
+        """The text cut at the holes, each piece in UTF-8 and cut at the markers: (text before hole 0, hole 0's
+        neutral text, text before hole 1, …, the rest), for splicing in a reader's holes without encoding the rest."""
+        if self._atoms is None:
+            cuts = [0] + [edge for start, end, _a, _b in self.spans for edge in (start, end)] + [len(self.text)]
+            self._atoms = tuple(tuple(piece.encode() for piece in self.text[a:b].split(self.marker)) for a, b in zip(cuts, cuts[1:]))
+        return self._atoms
 
 
 @pass_context
@@ -164,17 +180,21 @@ def _request_key(request: Request, context, generations: dict) -> tuple:
 
 
 def _serve(entry: _Entry, context, nonce: str) -> Markup:
-    if entry.markup is not None and not entry.holes:
-        return entry.markup
     personalize = context.get("personalize") if entry.holes else None
     replaced = personalize(entry.holes, context) if personalize else None
     holes = {number: _rendered(entry, number, value) for number, value in replaced.items()} if replaced else {}
-    marker = f"@@csrf-{nonce}@@"
+    marker = entry.marker
     # The reader's token only where the text has a marker: asking for it sets the CSRF cookie, and a page that
     # sets a cookie is not kept for anonymous readers (civic.pagecache).
     token = ""
     if len(entry.parts) > 1 or any(marker in html for html in holes.values()):
         token = str(Markup.escape(context["csrf_token"]()))
+    spliced = _spliced.get()
+    if spliced is not None:  # render() joins the page as UTF-8: the fragment's text is encoded once, not per reader
+        spliced.append(_encoded_pieces(entry, holes, token))
+        return Markup(f"@@splice-{nonce}@@")
+    if entry.markup is not None and not holes:
+        return entry.markup
     text = token.join(entry.parts) if len(entry.parts) > 1 else entry.text
     if not holes:
         return Markup(text)
@@ -187,6 +207,22 @@ def _serve(entry: _Entry, context, nonce: str) -> Markup:
         position = end + before_end * shift
     pieces.append(text[position:])
     return Markup("".join(pieces))
+
+
+def _encoded_pieces(entry: _Entry, holes: dict[int, str], token: str) -> list[bytes]:
+    """The fragment as this reader gets it, in UTF-8 pieces: its kept pieces joined by the token, a hole the
+    reader has their own version of encoded in its place."""
+    joiner = token.encode()
+    if not holes:
+        return [joiner.join(entry.encoded())]
+    atoms, out = entry.atoms(), []
+    for number, atom in enumerate(atoms):
+        hole = (number - 1) // 2 if number % 2 else None  # atoms alternate: text, hole 0, text, hole 1, …
+        if hole in holes:
+            out.append(holes[hole].replace(entry.marker, token).encode())
+        else:
+            out.append(joiner.join(atom))
+    return out
 
 
 def _rendered(entry: _Entry, number: int, value) -> str:
@@ -261,13 +297,31 @@ def render(
     env: Environment = request.app.state.templates
     ctx = base_context(request)
     ctx.update(context or {})
-    if block and is_htmx(request):
-        body = render_block(env, name, block, **ctx)
-    else:
-        body = env.get_template(name).render(**ctx)
-    response = HTMLResponse(body, status_code=status, headers=headers)
+    spliced: list = []
+    token = _spliced.set(spliced)
+    try:
+        if block and is_htmx(request):
+            body = render_block(env, name, block, **ctx)
+        else:
+            body = env.get_template(name).render(**ctx)
+    finally:
+        _spliced.reset(token)
+    response = HTMLResponse(_joined(body, spliced, env.fragments.nonce) if spliced else body, status_code=status, headers=headers)
     response.headers["Vary"] = "HX-Request, Cookie"
     return response
+
+
+def _joined(body: str, spliced: list, nonce: str) -> bytes:
+    """The page in UTF-8: its own text encoded, each cached fragment's pieces put where it stood. A long thread's
+    text encoded for every reader was a tenth of the page's time."""
+    texts = body.split(f"@@splice-{nonce}@@")
+    if len(texts) != len(spliced) + 1:  # a fragment's output went somewhere other than the page (never expected)
+        raise RuntimeError("cached fragments and their places in the page do not match")
+    out = [texts[0].encode()]
+    for pieces, text in zip(spliced, texts[1:]):
+        out += pieces
+        out.append(text.encode())
+    return b"".join(out)
 
 
 def base_context(request: Request) -> dict:
