@@ -21,7 +21,7 @@ from civic.markdown import render_markdown
 from civic.registry import queries as registry_queries
 from civic.registry.models import Community
 from civic.security import Actor, actor_on_loop, can, ensure_permission
-from civic.templating import Lazy, render
+from civic.templating import Lazy, Variant, render
 from civic.web import actor, db, form, form_data, redirect, run_view, view
 
 from civic.elections.admin import CSS, admin_routes, base, done_message, election_url, load_election, load_round  # noqa: F401 (admin_routes: the manifest)
@@ -142,27 +142,49 @@ class Reader:
 
 
 def _personalize(election: Election, me: Reader):
-    """The holes of the cached parts (templates/elections/_reader.html) rendered for this reader; a neutral
-    reader's rendering is an anonymous reader's, so an anonymous page keeps it all."""
+    """The holes of the cached parts (templates/elections/_reader.html) for this reader. A neutral reader's
+    rendering is an anonymous reader's, so an anonymous page keeps it all; for the others each hole is a
+    `Variant` keyed by what the macro reads of the reader (voted, listed, signed, is the nominee…), rendered
+    once per cached part and state, not per page."""
     def personalize(holes: list, context) -> dict | None:
         if not me.authenticated:
             return None
-        out, module = {}, None
+        out = {}
         for number, (kind, args) in enumerate(holes):
-            if kind == "statement" and args[0] != me.resident_id:
-                continue
-            if kind == "nomination" and not me.can_sign and args[3] != me.resident_id:
-                continue
-            if kind in ("recall", "nominate") and not me.listed:
-                continue
-            if module is None:  # the page's own import of the macros (a new module cost a tenth of the page)
-                module = context.get("P") or context.environment.get_template("elections/_reader.html").make_module(context.get_all())
-            macro = {"vote": module.vote_notice, "recall": module.recall_button, "nominate": module.nominate_button,
-                     "nomination": module.nomination_actions, "statement": module.statement_link}[kind]
-            out[number] = macro(election, *args, me)
+            state = _reader_state(kind, args, me)
+            if state is not None:
+                out[number] = Variant(state, _hole_renderer(context, election, kind, args, me))
         return out
 
     return personalize
+
+
+def _reader_state(kind: str, args: tuple, me: Reader) -> tuple | None:
+    """What the hole's macro shows depends on, for this reader; None where they see the neutral rendering."""
+    if kind == "vote":
+        return (me.voted(args[0]), me.listed)
+    if kind == "recall":
+        return ("listed",) if me.listed else None
+    if kind == "nominate":
+        return (me.can_sign,) if me.listed else None
+    if kind == "nomination":
+        own = bool(me.resident_id) and args[3] == me.resident_id
+        if not me.can_sign and not own:
+            return None
+        return (me.can_sign, me.can_sign and args[0] in me.signed(), own)
+    if kind == "statement":
+        return ("own",) if me.resident_id and args[0] == me.resident_id else None
+    raise ValueError(f"unknown hole {kind!r}")
+
+
+def _hole_renderer(context, election: Election, kind: str, args: tuple, me: Reader):
+    def render():
+        module = context.environment.get_template("elections/_reader.html").make_module(context.get_all())
+        macro = {"vote": module.vote_notice, "recall": module.recall_button, "nominate": module.nominate_button,
+                 "nomination": module.nomination_actions, "statement": module.statement_link}[kind]
+        return macro(election, *args, me)
+
+    return render
 
 
 def _recall_context(session, election: Election) -> dict:
