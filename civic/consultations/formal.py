@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from civic import audit
+from civic import audit, snapshots
 from civic.consultations import rules
 from civic.consultations.models import Consultation, FormalItem, FormalMeeting
 from civic.consultations.services import (
@@ -22,13 +22,19 @@ from civic.security import Actor, ensure_permission
 
 
 def member_counts(db: Session, community: Community) -> dict[str, int]:
-    """Bases from the registry: adults, households, resident representatives."""
+    """Bases from the registry: adults, households, resident representatives. On a GET page kept per process
+    while the registry holds (civic.snapshots): a district community's 10,000 residents were counted for every
+    showing of the meeting form; a write (calling the meeting) counts afresh."""
     today = local_today()
+    return snapshots.kept(db, "member-counts", (community.id, today), ("core",), lambda s: _member_counts(s, community.id, today))
+
+
+def _member_counts(db: Session, community_id: int, today: dt.date) -> dict[str, int]:
     adult_born = today.replace(year=today.year - 18) if not (today.month == 2 and today.day == 29) else dt.date(today.year - 18, 2, 28)
     return {
-        "adults": db.scalar(select(func.count()).select_from(Resident).where(Resident.community_id == community.id, Resident.birth_date <= adult_born)) or 0,
-        "households": db.scalar(select(func.count()).select_from(Household).where(Household.community_id == community.id)) or 0,
-        "representatives": db.scalar(select(func.count()).select_from(Resident).where(Resident.community_id == community.id, Resident.is_resident_rep.is_(True))) or 0,
+        "adults": db.scalar(select(func.count()).select_from(Resident).where(Resident.community_id == community_id, Resident.birth_date <= adult_born)) or 0,
+        "households": db.scalar(select(func.count()).select_from(Household).where(Household.community_id == community_id)) or 0,
+        "representatives": db.scalar(select(func.count()).select_from(Resident).where(Resident.community_id == community_id, Resident.is_resident_rep.is_(True))) or 0,
     }
 
 

@@ -340,3 +340,24 @@ def test_staff_attach_background_material_and_remind_participants(app, site):
     assert reminded.status_code == 303
     notes = as_role(app, users, "resident").get("/me/notifications").text
     assert "提醒" in notes and "停车位划线" in notes
+
+
+def test_the_meeting_form_counts_a_new_representative_at_once(app, site):
+    """The registry's bases on the meeting form are kept per process while the registry holds (civic.snapshots):
+    a resident made a representative shows on the very next request."""
+    from civic.registry.models import Resident
+
+    users, _ids, sessions = site
+    staff = as_role(app, users, "staff")
+
+    def representatives() -> int:
+        page = staff.get("/consultations/manage/formal/new?community=home").text
+        return int(re.search(r"居民代表 (\d+) 人", page).group(1))
+
+    before = representatives()
+    assert representatives() == before  # kept now
+    with sessions() as db:
+        resident = db.execute(select(Resident).where(Resident.is_resident_rep.is_(False)).limit(1)).scalar_one()
+        resident.is_resident_rep = True
+        db.commit()
+    assert representatives() == before + 1
