@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
-from sqlalchemy import and_, bindparam, case, func, select, text
+from sqlalchemy import and_, bindparam, case, func, literal, select, text
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from civic import snapshots
@@ -109,19 +109,27 @@ class Detail:
                                                    .where(FormalItem.consultation_id == self.consultation.id).order_by(FormalItem.id)).all()]
 
     @cached_property
-    def my_signup(self) -> Signup | None:
+    def _reader(self) -> tuple[str | None, bool, Signup | None]:
+        """The reader's pseudonym, support and sign-up, in one statement: every signed-in page asks for them."""
         if not self._user_id:
-            return None
-        if "signups" in self.__dict__:
-            return next((s for s in self.signups if s.user_id == self._user_id), None)
-        found = snapshots.instances(self._db, Signup, _my_signup_statement(), {"consultation_id": self.consultation.id, "user_id": self._user_id})
-        return found[0] if found else None  # shown, never changed through this object
+            return None, False, None
+        row = snapshots.rows(self._db, _reader_statement(), {"consultation_id": self.consultation.id, "user_id": self._user_id})[0]
+        signup = snapshots.detached(Signup, row, 2) if row[2] is not None else None  # shown, never changed through this object
+        return row[0], row[1] is not None, signup
+
+    @property
+    def alias(self) -> str | None:
+        return self._reader[0]
+
+    @property
+    def my_support(self) -> bool:
+        return self._reader[1]
 
     @cached_property
-    def my_support(self) -> bool:
-        if not self._user_id:
-            return False
-        return bool(snapshots.rows(self._db, _my_support_statement(), {"consultation_id": self.consultation.id, "user_id": self._user_id}))
+    def my_signup(self) -> Signup | None:
+        if self._user_id and "signups" in self.__dict__:
+            return next((s for s in self.signups if s.user_id == self._user_id), None)
+        return self._reader[2]
 
     @cached_property
     def counts(self) -> dict:
@@ -240,14 +248,15 @@ def my_votes(db: Session, user_id: int | None, ids: list[int]) -> set[int]:
 # Asked on every signed-in consultation page: built once, parameters bound per call (building a statement
 # cost more than running it).
 @cache
-def _my_signup_statement():
-    return (snapshots.select_of(Signup).where(Signup.consultation_id == bindparam("consultation_id"), Signup.user_id == bindparam("user_id"))
-            .order_by(Signup.id).limit(1))
-
-
-@cache
-def _my_support_statement():
-    return select(Support.id).where(Support.consultation_id == bindparam("consultation_id"), Support.user_id == bindparam("user_id"))  # one per reader (unique)
+def _reader_statement():
+    """One row: the reader's pseudonym, their support's id and their sign-up's columns (each None if there is
+    none; each at most one, by the unique constraints)."""
+    mine = {"consultation_id": bindparam("consultation_id"), "user_id": bindparam("user_id")}
+    alias = select(Alias.alias).where(Alias.user_id == mine["user_id"]).scalar_subquery()
+    support = select(Support.id).where(Support.consultation_id == mine["consultation_id"], Support.user_id == mine["user_id"]).scalar_subquery()
+    one_row = select(literal(1).label("one")).subquery()
+    return (select(alias.label("alias"), support.label("support"), *snapshots.columns(Signup)).select_from(one_row)
+            .outerjoin(Signup, and_(Signup.consultation_id == mine["consultation_id"], Signup.user_id == mine["user_id"])))
 
 
 @cache

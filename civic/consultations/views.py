@@ -212,7 +212,7 @@ def detail_context(request: Request, consultation, *, item: AgendaItem | None = 
         "errors": errors or {}, "values": values or {}, "message": message, "done": done_message(request),
         "thread": thread, "personalize": _personal_comments(request, who, is_resident and rules.is_open_for_comments(consultation.status)),
         # Only a resident of the community sees a form offering their pseudonym (sign-up, opinion, comment).
-        "md": render_markdown, "alias": queries.alias_of(session, user_id) if is_resident else None,
+        "md": render_markdown, "alias": d.alias if is_resident else None,
         "is_resident": is_resident, "refusal": refusal and _(refusal),
         "can_support": is_resident and consultation.status == "proposed" and consultation.proposer_user_id != user_id,
         "can_signup": is_resident and refusal is None and not active_signup and not consultation.meeting_opened_at
