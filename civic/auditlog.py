@@ -7,6 +7,7 @@ from sqlalchemy import func, literal, select, union_all
 from starlette.requests import Request
 from starlette.routing import Route
 
+from civic import paging
 from civic.accounts.models import User
 from civic.audit import AuditEntry, verify_audit_chain
 from civic.errors import NotFound
@@ -40,11 +41,8 @@ def log(request: Request):
         # Without a community chosen: every community the user may supervise (system-wide entries: admins only).
         communities = [row["community"].id for row in overview if can(who, "audit:log:view", row["community"])]
     action = request.query_params.get("action", "").strip()[:80]
-    try:
-        page = min(max(1, int(request.query_params.get("page", "1"))), MAX_COUNTED // PAGE)
-    except ValueError:
-        page = 1
     total = session.scalar(_count_statement(communities, action))
+    page, pages = paging.clamp(paging.requested(request), min(total, MAX_COUNTED), PAGE)
     entries = _page(session, communities, action, page)
     user_ids = {e.actor_id for e in entries} | {e.on_behalf_of_id for e in entries}
     names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_([u for u in user_ids if u]))).all())
@@ -52,7 +50,7 @@ def log(request: Request):
     problems = verify_audit_chain(session) if request.query_params.get("verify") == "1" and who.has_role("admin") else None
     return render(request, "audit/log.html", {
         "rows": rows, "total": total, "counted_up_to": MAX_COUNTED if total > MAX_COUNTED else None,
-        "page": page, "pages": max(1, -(-min(total, MAX_COUNTED) // PAGE)), "community": community, "action": action,
+        "page": page, "pages": pages, "community": community, "action": action,
         "communities": overview, "problems": problems,
     })
 

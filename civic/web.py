@@ -77,12 +77,6 @@ def form(request: Request) -> FormData:
     return getattr(request.state, "form", None) or FormData()
 
 
-def page_number(request: Request, name: str = "page") -> int:
-    """The page a list was asked for: 1 unless the query gives a sensible whole number (the list clamps it)."""
-    raw = request.query_params.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) <= 6 else 1
-
-
 def view(handler=None, *, writes: bool = True, export: bool = False, waits: bool = False):
     """Views as plain functions of the request: the form is parsed first, then the handler runs. A form (POST)
     runs in the shared thread pool, so waiting for the write lock never stalls the event loop; `writes=False`

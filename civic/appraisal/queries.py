@@ -8,7 +8,7 @@ from fractions import Fraction
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from civic import snapshots
+from civic import paging, snapshots
 from civic.appraisal import rules
 from civic.appraisal.models import (
     Cadre, Campaign, Comment, Conflict, Evidence, Participation, Rater, RaterGroup, Result, Target, WorkReport,
@@ -117,8 +117,7 @@ ROSTER_PAGE = 50  # raters a page of the staff's dashboard (a district community
 def roster_page(db: Session, campaign: Campaign, page: int) -> tuple[list[dict], int, int]:
     """A page of `roster`, with the page (within range) and the number of pages."""
     total = db.scalar(select(func.count()).select_from(Rater).where(Rater.campaign_id == campaign.id)) or 0
-    pages = max(1, -(-total // ROSTER_PAGE))
-    page = min(max(page, 1), pages)
+    page, pages = paging.clamp(page, total, ROSTER_PAGE)
     raters = list(db.execute(_raters(campaign).limit(ROSTER_PAGE).offset((page - 1) * ROSTER_PAGE)).scalars())
     return _roster_rows(db, campaign, raters), page, pages
 

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
+from civic import paging
 from civic.appraisal import charts, exports, forms, queries, rules, services
 from civic.appraisal.models import Cadre, Campaign, Comment, Evidence, Rater, WorkReport
 from civic.errors import DomainError, Invalid, NotFound
@@ -16,7 +17,7 @@ from civic.registry import queries as registry
 from civic.security import can, ensure_permission
 from civic.templating import Lazy, render
 from civic.uploads import download_headers, path_of
-from civic.web import actor, db, form, page_number, redirect, view
+from civic.web import actor, db, form, redirect, view
 
 
 def _int_param(request: Request, name: str) -> int:
@@ -476,7 +477,7 @@ def _dashboard(request: Request, campaign: Campaign, community, errors: dict | N
     turnout = queries.turnout(session, campaign)
     roster_total = sum(t.roster for t in turnout)
     representatives = sum(t.roster for t in turnout if t.quorum_applies)
-    roster, page, pages = queries.roster_page(session, campaign, page_number(request))
+    roster, page, pages = queries.roster_page(session, campaign, paging.requested(request))
     return render(request, "appraisal/manage/campaign.html", {
         **_base(campaign, community), "cadres": cadres, "reports": queries.reports_by_cadre(session, [c.id for c in cadres]),
         "groups": services.groups_of(session, campaign), "turnout": turnout, "roster": roster, "page": page, "pages": pages,

@@ -7,10 +7,10 @@ from functools import cache, cached_property
 from sqlalchemy import and_, bindparam, case, func, literal, select, text
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from civic import snapshots
+from civic import paging, snapshots
 from civic.consultations import rules
 from civic.consultations.models import (
-    AgendaItem, Alias, Attachment, Comment, CommentReport, CommentVersion, CommentVote, Consultation, FormalItem,
+    ATTENTION, AgendaItem, Alias, Attachment, Comment, CommentReport, CommentVersion, CommentVote, Consultation, FormalItem,
     FormalMeeting, Opinion, ProgressUpdate, Signup, Speaker, Support,
 )
 from civic.registry import queries as registry_queries
@@ -203,8 +203,7 @@ def thread(db: Session, consultation_id: int, agenda_item_id: int | None, *, sor
     sort = sort if sort in ORDER else "best"
     where = _thread_filter(consultation_id, agenda_item_id)
     total_roots = db.scalar(select(func.count()).select_from(Comment).where(where, Comment.depth == 0)) or 0
-    pages = max(1, -(-total_roots // ROOTS_PER_PAGE))
-    page = min(max(1, page), pages)
+    page, pages = paging.clamp(page, total_roots, ROOTS_PER_PAGE)
     roots = list(db.execute(select(Comment).where(where, Comment.depth == 0).order_by(*ORDER[sort])
                             .limit(ROOTS_PER_PAGE).offset((page - 1) * ROOTS_PER_PAGE)).scalars())
     replies = _replies(db, [r.id for r in roots])
@@ -289,8 +288,8 @@ def _alias_statement():
     return select(Alias.alias).where(Alias.user_id == bindparam("user_id"))
 
 
-# The partial index's condition word for word (models.ATTENTION): only then does the database use that index.
-NEEDS_ATTENTION = text("(consultations_comment.reports > 0 OR consultations_comment.state <> 'visible')")
+# The partial index's own condition (models.ATTENTION): only a query repeating it word for word gets that index.
+NEEDS_ATTENTION = text(f"({ATTENTION})")
 
 
 def moderation_queue(db: Session, community: Community) -> list[tuple[Comment, Consultation, list[CommentReport]]]:

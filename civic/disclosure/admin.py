@@ -6,9 +6,9 @@ import datetime as dt
 from starlette.requests import Request
 from starlette.routing import Route
 
+from civic import paging
 from civic.disclosure import forms, queries, rules, services
 from civic.disclosure.models import Disclosure
-from civic.disclosure.views import int_param
 from civic.errors import DomainError, NotFound
 from civic.i18n import _
 from civic.registry import queries as registry
@@ -66,7 +66,7 @@ def community_page(request: Request):
     who = actor(request)
     ensure_permission(who, services.FULL_DATA, community)
     session, today = db(request), queries.local_today()
-    published, page, pages = queries.published_items(session, community, int_param(request, "page", 1, 1, 100_000) or 1)
+    published, page, pages = queries.published_items(session, community, paging.requested(request))
     pending = queries.pending_objection_counts(session, [i.id for i in published])
     return render(request, "disclosure/manage/community.html", {
         "community": community, "unpublished": queries.unpublished_items(session, community),

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from civic import snapshots
+from civic import paging, snapshots
 from civic.accounts.models import RoleAssignment
 from civic.disclosure import rules
 from civic.disclosure.models import (Attachment, CategorySetting, Disclosure, DisclosureVersion, Extension, Feedback,
@@ -129,8 +129,7 @@ def board(db: Session, community: Community, *, today: dt.date, category: str = 
     if condition is not None:
         query = query.where(condition)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // page_size))
-    page = min(max(page, 1), pages)
+    page, pages = paging.clamp(page, total, page_size)
     items = list(db.execute(query.order_by(Disclosure.published_on.desc(), Disclosure.number.desc()).limit(page_size).offset((page - 1) * page_size)).scalars())
     first, last = db.execute(select(func.min(Disclosure.published_on), func.max(Disclosure.published_on))
                              .where(Disclosure.community_id == community.id, public_filter(today))).one()
@@ -253,8 +252,7 @@ STAFF_PAGE = 50  # published notices a page of the staff's list (a district's te
 def published_items(db: Session, community: Community, page: int = 1) -> tuple[list[Disclosure], int, int]:
     """A page of the community's published notices, newest first, with the page (within range) and the pages."""
     published = (Disclosure.community_id == community.id, Disclosure.published_on.is_not(None))
-    pages = max(1, -(-(db.scalar(select(func.count()).select_from(Disclosure).where(*published)) or 0) // STAFF_PAGE))
-    page = min(max(page, 1), pages)
+    page, pages = paging.clamp(page, db.scalar(select(func.count()).select_from(Disclosure).where(*published)) or 0, STAFF_PAGE)
     items = list(db.execute(select(Disclosure).where(*published).order_by(Disclosure.published_on.desc(), Disclosure.id.desc())
                             .limit(STAFF_PAGE).offset((page - 1) * STAFF_PAGE)).scalars())
     return items, page, pages
