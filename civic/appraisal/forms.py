@@ -123,7 +123,7 @@ def cadre_form(raw) -> tuple[dict, dict]:
     user = str(raw.get("user_id", "")).strip()
     user_id = None
     if user:
-        if not user.isdigit():
+        if not user.isdecimal() or len(user) > 12:
             errors["user_id"] = _("Choose an account of this community.")
         else:
             user_id = int(user)

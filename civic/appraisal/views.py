@@ -560,7 +560,7 @@ def paper_roster(request: Request):
     q = request.query_params.get("q", "").strip()
     roster = [r for r in queries.roster(session, campaign) if not q or q in r["rater"].name]
     entered = request.query_params.get("entered", "")
-    entered_rater = session.get(Rater, int(entered)) if entered.isdigit() else None
+    entered_rater = session.get(Rater, int(entered)) if entered.isdecimal() and len(entered) <= 12 else None
     return render(request, "appraisal/manage/paper.html", {
         **_base(campaign, community), "roster": roster, "q": q,
         "entered": entered_rater if entered_rater and entered_rater.campaign_id == campaign.id else None,

@@ -115,7 +115,7 @@ def plan(data) -> tuple[dict, Errors]:
     }
     if clean["meeting_time"] and not TIME.fullmatch(clean["meeting_time"]):
         errors["meeting_time"] = _("Enter the time as HH:MM, e.g. 19:00.")
-    if clean["scope"] == "groups" and not [g for g in rules.split_list(clean["scope_groups"]) if g.isdigit()]:
+    if clean["scope"] == "groups" and not [g for g in rules.split_list(clean["scope_groups"]) if g.isdecimal()]:
         errors["scope_groups"] = _("List the numbers of the residents' groups, e.g. 1, 3.")
     if clean["scope"] == "buildings" and not rules.split_list(clean["scope_buildings"]):
         errors["scope_buildings"] = _("List the buildings, e.g. 1幢, 2幢.")
@@ -178,7 +178,7 @@ def _optional_id(data, name: str, errors: Errors) -> int | None:
     raw = str(data.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    if not raw.isdecimal() or len(raw) > 12:
         errors[name] = _("Choose one of the options.")
         return None
     return int(raw)

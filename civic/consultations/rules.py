@@ -145,7 +145,7 @@ def join_refusal(scope: str, community_id: int, groups: str, buildings: str, fac
     if scope == "all":
         return None
     if scope == "groups":
-        wanted = {int(g) for g in split_list(groups) if g.isdigit()}
+        wanted = {int(g) for g in split_list(groups) if g.isdecimal()}
         return None if facts.group_number in wanted else N_("This consultation is for residents of other residents' groups.")
     if scope == "buildings":
         return None if facts.building and facts.building in set(split_list(buildings)) else N_("This consultation is for residents of other buildings.")

@@ -20,7 +20,7 @@ def parse_int(raw: str | None) -> int | None:
     raw = (raw or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 6:
+    if not raw.isdecimal() or len(raw) > 6:
         raise ValueError
     return int(raw)
 

@@ -29,7 +29,7 @@ from civic.web import actor, db, form, redirect, view
 
 def int_param(request: Request, name: str, default: int | None = None, low: int = 1, high: int = 10_000) -> int | None:
     raw = request.query_params.get(name, "")
-    if not raw.isdigit() or len(raw) > 6:
+    if not raw.isdecimal() or len(raw) > 6:
         return default
     value = int(raw)
     return value if low <= value <= high else default

@@ -275,5 +275,5 @@ def test_the_roster_is_paged_and_shows_every_rater_once(app, site, monkeypatch):
 
         expected = db.scalars(select(Rater.name).where(Rater.campaign_id == ids["closed"]).order_by(Rater.group_id, Rater.id)).all()
     assert seen == expected and len(seen) > 3
-    for bad in ("0", "999", "x", "-1", "9" * 20):  # out of range or nonsense: a page within range, never an error
+    for bad in ("0", "999", "x", "-1", "9" * 20, "²"):  # out of range or nonsense: a page within range, never an error
         assert staff.get(f"/appraisal/manage/{ids['closed']}?page={bad}").status_code == 200

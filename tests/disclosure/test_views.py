@@ -181,7 +181,7 @@ def test_post_without_csrf_token_is_refused(app, world):
     assert response.status_code == 403 and audit_count(sessions) == before
 
 
-@pytest.mark.parametrize("path", ["/disclosure/?community=home&page=abc&year=abc&category=nope", "/disclosure/?community=home&page=99999",
+@pytest.mark.parametrize("path", ["/disclosure/?community=home&page=abc&year=abc&category=nope", "/disclosure/?community=home&page=99999", "/disclosure/?community=home&page=²&year=²",
                                   "/disclosure/?community=home&q=%25%22%27%3Cscript%3E", "/disclosure/calendar?community=home&year=abc",
                                   "/disclosure/calendar?community=home&year=99999", "/disclosure/data.json?community=home&year=x",
                                   "/disclosure/?community=" + "x" * 500])

@@ -18,6 +18,7 @@ HOSTILE = [
     "", " ", "0", "-1", "99999999999999999999", "1e309", "NaN", "null", "true", "[]", "{}", "../../etc/passwd", "%00", "\x00",
     "'; DROP TABLE registry_resident; --", "\" OR 1=1 --", "<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
     "{{7*7}}", "${7*7}", "%(x)s", "%s%s%s", "\u202e", "😀" * 50, "王" * 5000, "a" * 100000, "2026-02-30", "9999-12-31", "1/0", "--",
+    "²", "３", "٣",  # digits to str.isdigit; int() refuses the first
 ]
 ROLES = {
     "resident": "13900000001",
