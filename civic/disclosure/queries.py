@@ -272,12 +272,14 @@ def late_objections(db: Session, communities: list[Community], today: dt.date) -
 # --- the schedule ------------------------------------------------------------------------------------
 
 def obligations(db: Session, community_ids: list[int], active_only: bool = True) -> list[Obligation]:
+    """The schedule's lines, as session-less snapshots (read, never changed through them; the oversight keeps
+    them across requests)."""
     if not community_ids:
         return []
-    query = select(Obligation).where(Obligation.community_id.in_(community_ids))
+    query = snapshots.select_of(Obligation).where(Obligation.community_id.in_(community_ids))
     if active_only:
         query = query.where(Obligation.active.is_(True))
-    return list(db.execute(query.order_by(Obligation.community_id, Obligation.id)).scalars())
+    return [snapshots.detached(Obligation, row) for row in db.execute(query.order_by(Obligation.community_id, Obligation.id))]
 
 
 @dataclass
@@ -350,9 +352,7 @@ def overdue(db: Session, communities: list[Community], today: dt.date) -> list[O
 
 
 def _overdue(db: Session, community_ids: list[int], today: dt.date) -> list[tuple]:
-    duties = [snapshots.detached(Obligation, row) for row in db.execute(
-        snapshots.select_of(Obligation).where(Obligation.community_id.in_(community_ids), Obligation.active.is_(True))
-        .order_by(Obligation.community_id, Obligation.id))] if community_ids else []
+    duties = obligations(db, community_ids)
     starts = _covered_starts(db, community_ids, dt.date(today.year - 1, 1, 1), today)
     periods_of = cache(rules.periods)  # a handful of (year, months) pairs for every duty
     out = []
