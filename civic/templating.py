@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from contextvars import ContextVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, pass_eval_context, select_autoescape
@@ -94,50 +93,33 @@ class Variant:
 
 
 class _Entry:
-    """A rendered fragment as it is kept: its neutral text cut at the CSRF markers (`parts`; one part when
-    there are none), the holes for `personalize` and where each one's neutral text lies in the text with
-    the markers replaced (`spans`: start, end and the markers before each, so a hole is spliced in without
-    scanning the text), and the variants of holes rendered so far."""
+    """A rendered fragment as it is kept, in UTF-8 (a page is joined from such pieces: see render()): its neutral
+    text cut at the CSRF markers (`parts`), the same text cut first at the holes (`atoms`: the text before hole 0,
+    hole 0's neutral text, the text before hole 1, …, the rest; each cut at the markers), the holes for
+    `personalize` and the variants of holes rendered so far."""
 
-    __slots__ = ("text", "parts", "holes", "spans", "variants", "markup", "marker", "_encoded", "_atoms")
+    __slots__ = ("parts", "atoms", "holes", "variants", "marker")
 
     def __init__(self, html: str, nonce: str, holes: list):
         import re
 
-        marker = f"@@csrf-{nonce}@@"
-        spans, kept, position, length = [], [], 0, 0
+        self.marker = marker = f"@@csrf-{nonce}@@"
+        kept, position = [], 0
         for match in re.finditer(rf"@@hole-{nonce}-(\d+)@@(.*?)@@/hole-{nonce}@@", html, re.S):
-            before, neutral = html[position:match.start()], match.group(2)
-            kept += [before, neutral]
-            spans.append((length + len(before), length + len(before) + len(neutral)))
-            length += len(before) + len(neutral)
+            kept += [html[position:match.start()], match.group(2)]
             position = match.end()
         kept.append(html[position:])
-        self.text = text = "".join(kept)
-        self.parts = tuple(text.split(marker))
+
+        def cut(text: str) -> tuple[bytes, ...]:
+            return tuple(piece.encode() for piece in text.split(marker))
+
+        self.parts = cut("".join(kept))
+        self.atoms = tuple(cut(text) for text in kept) if holes else (self.parts,)
         self.holes = tuple(holes)
-        # (start, end, markers before start, markers before end): positions shift by the token's length.
-        self.spans = tuple((a, b, text.count(marker, 0, a), text.count(marker, 0, b)) for a, b in spans)
         self.variants: dict = {}
-        self.markup = Markup(text) if len(self.parts) == 1 else None  # served as it is
-        self.marker, self._encoded, self._atoms = marker, None, None
 
     def size(self) -> int:
-        return sys.getsizeof(self.text) * 4 + 1024  # the text and, once served into a page, its UTF-8 pieces
-
-    def encoded(self) -> tuple[bytes, ...]:
-        """`parts` in UTF-8, made once (a benign race between threads makes the same tuple twice)."""
-        if self._encoded is None:
-            self._encoded = tuple(part.encode() for part in self.parts)
-        return self._encoded
-
-    def atoms(self) -> tuple:
-        """The text cut at the holes, each piece in UTF-8 and cut at the markers: (text before hole 0, hole 0's
-        neutral text, text before hole 1, …, the rest), for splicing in a reader's holes without encoding the rest."""
-        if self._atoms is None:
-            cuts = [0] + [edge for start, end, _a, _b in self.spans for edge in (start, end)] + [len(self.text)]
-            self._atoms = tuple(tuple(piece.encode() for piece in self.text[a:b].split(self.marker)) for a, b in zip(cuts, cuts[1:]))
-        return self._atoms
+        return sum(map(len, self.parts)) * (2 if self.holes else 1) + 1024
 
 
 @pass_context
@@ -183,30 +165,17 @@ def _serve(entry: _Entry, context, nonce: str) -> Markup:
     personalize = context.get("personalize") if entry.holes else None
     replaced = personalize(entry.holes, context) if personalize else None
     holes = {number: _rendered(entry, number, value) for number, value in replaced.items()} if replaced else {}
-    marker = entry.marker
     # The reader's token only where the text has a marker: asking for it sets the CSRF cookie, and a page that
     # sets a cookie is not kept for anonymous readers (civic.pagecache).
     token = ""
-    if len(entry.parts) > 1 or any(marker in html for html in holes.values()):
+    if len(entry.parts) > 1 or any(entry.marker in html for html in holes.values()):
         token = str(Markup.escape(context["csrf_token"]()))
+    pieces = _encoded_pieces(entry, holes, token)
     spliced = _spliced.get()
-    if spliced is not None:  # render() joins the page as UTF-8: the fragment's text is encoded once, not per reader
-        spliced.append(_encoded_pieces(entry, holes, token))
-        return Markup(f"@@splice-{nonce}@@")
-    if entry.markup is not None and not holes:
-        return entry.markup
-    text = token.join(entry.parts) if len(entry.parts) > 1 else entry.text
-    if not holes:
-        return Markup(text)
-    shift = len(token) - len(marker)
-    pieces, position = [], 0
-    for number in sorted(holes):
-        start, end, before_start, before_end = entry.spans[number]
-        pieces.append(text[position:start + before_start * shift])
-        pieces.append(holes[number].replace(marker, token) if token else holes[number])
-        position = end + before_end * shift
-    pieces.append(text[position:])
-    return Markup("".join(pieces))
+    if spliced is None:  # a template rendered other than by render(): the fragment's text itself
+        return Markup(b"".join(pieces).decode())
+    spliced.append(pieces)  # render() joins the page as UTF-8: the fragment is encoded once, not for every reader
+    return Markup(f"@@splice-{nonce}@@")
 
 
 def _encoded_pieces(entry: _Entry, holes: dict[int, str], token: str) -> list[bytes]:
@@ -214,9 +183,9 @@ def _encoded_pieces(entry: _Entry, holes: dict[int, str], token: str) -> list[by
     reader has their own version of encoded in its place."""
     joiner = token.encode()
     if not holes:
-        return [joiner.join(entry.encoded())]
-    atoms, out = entry.atoms(), []
-    for number, atom in enumerate(atoms):
+        return [joiner.join(entry.parts)]
+    out = []
+    for number, atom in enumerate(entry.atoms):
         hole = (number - 1) // 2 if number % 2 else None  # atoms alternate: text, hole 0, text, hole 1, …
         if hole in holes:
             out.append(holes[hole].replace(entry.marker, token).encode())

@@ -192,28 +192,32 @@ def test_the_comment_form_is_shared_by_readers_with_the_same_pseudonym_only(thre
 
 
 def test_a_fragment_spliced_into_the_page_as_utf8_is_the_text_a_reader_gets():
-    """render() joins the page in UTF-8 from each fragment's pieces, encoded once (civic.templating._joined):
-    for every mix of holes the reader has their own version of, the bytes are the text served without splicing."""
+    """render() joins the page in UTF-8 from each fragment's pieces, encoded once (civic.templating._joined): for
+    every mix of holes the reader has their own version of, the bytes are the fragment with those holes replaced,
+    the others neutral and every marker the reader's token — and so is the text served outside render()."""
     import itertools
+    import re
 
     from civic import templating
 
     nonce = "n0nce"
     csrf, hole = f"@@csrf-{nonce}@@", lambda n, body: f"@@hole-{nonce}-{n}@@{body}@@/hole-{nonce}@@"
-    html = (f"<p>开头 {csrf}</p>" + hole(0, f"<form>{csrf}赞</form>") + "<p>中间</p>" + hole(1, "<b>二</b>")
-            + f"<i>{csrf}</i>" + hole(2, f"{csrf}三{csrf}") + "<p>结尾 ✓</p>")
+    neutral = {0: f"<form>{csrf}赞</form>", 1: "<b>二</b>", 2: f"{csrf}三{csrf}"}
+    html = (f"<p>开头 {csrf}</p>" + hole(0, neutral[0]) + "<p>中间</p>" + hole(1, neutral[1])
+            + f"<i>{csrf}</i>" + hole(2, neutral[2]) + "<p>结尾 ✓</p>")
     entry = templating._Entry(html, nonce, [("comment", (1,)), ("comment", (2,)), ("comment", (3,))])
     mine = {0: f"<form>{csrf}已赞</form>", 1: "<b>我的</b>", 2: f"{csrf}自己{csrf}"}
+    token = "tök&en"
     for count in range(4):
         for chosen in itertools.combinations(range(3), count):
-            context = {"personalize": lambda holes, _context, chosen=chosen: {n: mine[n] for n in chosen}, "csrf_token": lambda: "tök&en"}
-            as_text = str(templating._serve(entry, context, nonce))
+            expected = re.sub(rf"@@hole-{nonce}-(\d)@@.*?@@/hole-{nonce}@@",
+                              lambda m: (mine if int(m.group(1)) in chosen else neutral)[int(m.group(1))], html).replace(csrf, "tök&amp;en")
+            context = {"personalize": lambda holes, _context, chosen=chosen: {n: mine[n] for n in chosen}, "csrf_token": lambda: token}
+            assert str(templating._serve(entry, context, nonce)) == expected, chosen  # outside render()
             spliced = []
-            token = templating._spliced.set(spliced)
+            reset = templating._spliced.set(spliced)
             try:
                 placeholder = str(templating._serve(entry, context, nonce))
             finally:
-                templating._spliced.reset(token)
-            page = f"<main>{placeholder}</main>"
-            assert templating._joined(page, spliced, nonce).decode() == f"<main>{as_text}</main>", chosen
-            assert "tök&amp;en" in as_text and csrf not in as_text and "@@" not in as_text
+                templating._spliced.reset(reset)
+            assert templating._joined(f"<main>{placeholder}</main>", spliced, nonce).decode() == f"<main>{expected}</main>", chosen
