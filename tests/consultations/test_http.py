@@ -352,7 +352,7 @@ def test_the_meeting_form_counts_a_new_representative_at_once(app, site):
 
     def representatives() -> int:
         page = staff.get("/consultations/manage/formal/new?community=home").text
-        return int(re.search(r"居民代表 (\d+) 人", page).group(1))
+        return int(re.search(r"居民代表 ([\d,]+) 人", page).group(1).replace(",", ""))
 
     before = representatives()
     assert representatives() == before  # kept now
