@@ -201,10 +201,14 @@ def group_texts(texts: Iterable[str | bytes]) -> GroupedBallots:
 
 
 def _group_texts(texts: Iterable[str | bytes]) -> GroupedBallots:
+    return _group_parsed((*_parse_canon(text), n) for text, n in Counter(texts).items())
+
+
+def _group_parsed(parsed: Iterable[tuple[Any, bytes, bool, int]]) -> GroupedBallots:
+    """GroupedBallots from (ballot, canonical text, read the fast way, times cast) of each distinct text."""
     groups: dict[bytes, list] = {}
     shared: dict[bytes, Any] = {}
-    for text, n in Counter(texts).items():
-        ballot, key, plain = _parse_canon(text)
+    for ballot, key, plain, n in parsed:
         group = groups.get(key)
         if group is not None:
             group[1] += n
@@ -309,12 +313,13 @@ class _Problems(list):
         return list(self)
 
 
-def check_chain(doc: Any) -> list[str]:
+def check_chain(doc: Any, listed: Any = None) -> list[str]:
     """Why `doc` is not an intact board (contract point 1), or [] when it is.
 
     Checks the format, every prev/hash link from the genesis hash, seq numbering, that each entry is
     of a known kind with its fields, that `close` is unique and last, the head, the number of online
-    ballots and their hash — and the signature when the document carries one.
+    ballots and their hash — and the signature when the document carries one. `listed`: the online
+    ballots as boardtext.read() found them, when the document was read without them.
     """
     if not isinstance(doc, dict):
         return ["the board is not a JSON object"]
@@ -341,14 +346,16 @@ def check_chain(doc: Any) -> list[str]:
         problems.append(f"there must be exactly one close entry, found {len(closes)}")
     if closes and closes[-1] != len(entries):
         problems.append(f"the close entry (seq {closes[-1]}) is not the last entry")
-    if len(online_ballots) != online:
-        problems.append(f"{len(online_ballots)} online ballots listed for {online} online entries")
+    listed_count = len(online_ballots) if listed is None else listed.count
+    if listed_count != online:
+        problems.append(f"{listed_count} online ballots listed for {online} online entries")
     if closes:
+        expected = entries[closes[-1] - 1].get("online_ballots")
         with gc_paused():
-            if not _H_is(online_ballots, entries[closes[-1] - 1].get("online_ballots")):
+            if not (_H_is(online_ballots, expected) if listed is None else listed.digest == expected):
                 problems.append("the online ballots do not match the hash in the close entry")
     if "signature" in doc:
-        problems.extend(_signature_problems(doc))
+        problems.extend(_signature_problems(doc))  # (boardtext.read leaves signed boards to be read whole)
     return problems.close_list()
 
 
@@ -495,13 +502,14 @@ def _whole(value: Any) -> int:
     return value
 
 
-def verify(doc: Any) -> tuple[bool, dict | None, list[str]]:
-    """(intact and recount equals the published result, the recount or None, problems)."""
-    problems = check_chain(doc)
+def verify(doc: Any, listed: Any = None) -> tuple[bool, dict | None, list[str]]:
+    """(intact and recount equals the published result, the recount or None, problems). `listed`: see
+    check_chain."""
+    problems = check_chain(doc, listed)
     if problems:
         return False, None, problems
     try:
-        result = recount(doc)
+        result = recount(doc, None if listed is None else listed.grouped)
     except (ValueError, KeyError, TypeError, IndexError) as error:
         return False, None, [f"cannot recount: {error}"]
     published = doc.get("result")
@@ -578,21 +586,25 @@ def main_verify(path: str, out: TextIO | None = None) -> int:
 
 
 def _verify_bytes(path: str, raw: bytes, say) -> int:
+    from civic.elections import boardtext
+
+    doc, listed = boardtext.read(raw) or (None, None)
+    if listed is None:
+        try:
+            doc = _loads(raw)
+        except (ValueError, RecursionError) as error:
+            say(f"civic verify: {path} is not valid JSON: {error}")
+            return 2
     try:
-        doc = _loads(raw)
-    except (ValueError, RecursionError) as error:
-        say(f"civic verify: {path} is not valid JSON: {error}")
-        return 2
-    try:
-        return _report(path, doc, say)
+        return _report(path, doc, say, listed)
     except Exception as error:  # never a traceback for an observer; say what broke
         say(f"FAILED: the board could not be checked: {type(error).__name__}: {error}")
         return 1
 
 
-def _report(path: str, doc: Any, say) -> int:
+def _report(path: str, doc: Any, say, listed: Any = None) -> int:
     say(f"civic verify: {path}")
-    ok, result, problems = verify(doc)
+    ok, result, problems = verify(doc, listed)
     if isinstance(doc, dict):
         _describe(doc, say)
     if problems:
@@ -602,7 +614,7 @@ def _report(path: str, doc: Any, say) -> int:
             say(f"  - {problem}")
     else:
         say("chain           intact: every prev/hash link holds, seq 1..n, close last, head matches")
-        say(f"online ballots  {len(doc['online_ballots'])}, hash matches the close entry")
+        say(f"online ballots  {len(doc['online_ballots']) if listed is None else listed.count}, hash matches the close entry")
         say(f"signature       {_signature_line(doc)}")
     if result is not None:
         _print_result(doc, result, say)
