@@ -159,3 +159,35 @@ def test_htmx_loads_with_its_integrity_hash(new_page, js):
     page = new_page()
     page.goto("/")
     assert page.evaluate("typeof window.htmx") == "object"
+
+
+WIDE_PAGES = {  # pages with wide tables, a file input, a fieldset of a table, a list of details (small demo)
+    "13800000000": ["/appraisal/manage/2", "/appraisal/manage/new?community=anhe", "/consultations/manage/8",
+                    "/registry/manage/c/anhe/import", "/registry/manage/residents/1", "/elections/e-2026-anhe-02"],
+    "13900000001": ["/appraisal/1/results", "/disclosure/calendar?community=anhe"],
+}
+
+
+def test_a_phone_in_large_english_text_never_scrolls_the_page_sideways(new_page, js):
+    """WCAG 1.4.10: at 360 px, in English (longer words) and large text, the page fits the screen; a table
+    wider than that scrolls inside its own box, which takes the keyboard's focus."""
+    for phone, urls in WIDE_PAGES.items():
+        page = new_page()
+        login(page, phone)
+        page.goto("/set-locale?lang=en&next=/")
+        page.goto("/text-size?size=large&next=/")
+        page.set_viewport_size({"width": 360, "height": 740})
+        scrolled = 0
+        for url in urls:
+            page.goto(url)
+            width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert width[0] <= width[1], f"{url} is {width[0]} px wide on a {width[1]} px screen"
+            boxes = page.locator(".table-scroll")
+            for i in range(boxes.count()):
+                box = boxes.nth(i)
+                assert box.get_attribute("tabindex") == "0" and box.get_attribute("aria-label")
+                scrolled += box.evaluate("b => b.scrollWidth > b.clientWidth")
+            check_a11y(page, js)
+        assert scrolled, "no table here is wider than the phone: the check above proves nothing"
+        if js:
+            screenshot(page, f"phone-wide-table-{phone}")
