@@ -4,7 +4,7 @@ from sqlalchemy.orm import Session
 
 from civic.db import make_sessionmaker
 from civic.registry.models import Resident
-from tests.helpers import PASSWORD, Client, make_community, make_resident, make_user
+from tests.helpers import PASSWORD, Client, counted, make_community, make_resident, make_user
 
 
 @pytest.fixture
@@ -349,3 +349,35 @@ def test_a_street_supervisors_audit_log_merges_its_communities_newest_first(app,
     monkeypatch.setattr(auditlog, "MAX_COUNTED", 10)
     page = supervisor.get("/audit/?action=test.&page=9").text
     assert "超过 10 条记录" in page and targets("/audit/?action=test.&page=9") == expected[5:10]  # page 2 is the last
+
+
+def test_the_community_page_shows_a_registry_change_on_the_next_request(app, world):
+    """Its counts and groups are kept per process while the core holds (civic.snapshots): a new resident
+    representative and a new residents' group show at once, signed in (no page cache) as well as anonymous."""
+    import re
+
+    from civic.registry.models import ResidentGroup
+
+    users, ids = world
+    reader = as_role(app, users, "resident")
+
+    def figures(client) -> dict:
+        page = client.get("/registry/c/home").text
+        found = dict(re.findall(r"<dt>([^<]+)</dt><dd>([\d,]+)</dd>", page))
+        return {"residents": found["居民"], "reps": found["居民代表"], "groups": found["居民小组"], "new group": "第99居民小组" in page}
+
+    before = figures(reader)
+    with counted(app.state.engine) as statements:
+        assert figures(reader) == before and before["new group"] is False
+    assert not [s for s in statements if "count(" in s.lower()], statements  # kept: nothing counted again
+    sessions = make_sessionmaker(app.state.engine, write=True)
+    with sessions() as db:
+        from civic.registry.models import Community
+
+        make_resident(db, db.get(Community, ids["home"]), name="周新", is_resident_rep=True)
+        db.add(ResidentGroup(community_id=ids["home"], number=99, name="第99居民小组"))
+        db.commit()
+    after = figures(reader)
+    assert int(after["residents"]) == int(before["residents"]) + 1 and int(after["reps"]) == int(before["reps"]) + 1
+    assert int(after["groups"]) == int(before["groups"]) + 1 and after["new group"] is True
+    assert figures(Client(app)) == after
