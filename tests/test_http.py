@@ -381,3 +381,10 @@ def test_the_community_page_shows_a_registry_change_on_the_next_request(app, wor
     assert int(after["residents"]) == int(before["residents"]) + 1 and int(after["reps"]) == int(before["reps"]) + 1
     assert int(after["groups"]) == int(before["groups"]) + 1 and after["new group"] is True
     assert figures(Client(app)) == after
+
+
+@pytest.mark.parametrize("page", ["999", "²", "-1", "abc"])
+def test_the_resident_registry_shows_a_page_within_the_list_for_any_page_asked(app, world, page):
+    users, _ids = world
+    response = as_role(app, users, "staff").get(f"/registry/manage/c/home/residents?page={page}")
+    assert response.status_code == 200 and "王芳" in response.text and "李强" in response.text

@@ -6,7 +6,7 @@ from functools import cache
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from civic import snapshots
+from civic import paging, snapshots
 from civic.registry.models import Community, Grid, Household, Resident, ResidentGroup, StreetOffice
 from civic.registry.rules import normalise_id
 
@@ -131,16 +131,18 @@ def grids(db: Session, community: Community) -> list[Grid]:
     return list(db.execute(select(Grid).where(Grid.community_id == community.id).order_by(Grid.name)).scalars())
 
 
-def residents_page(db: Session, community: Community, q: str = "", page: int = 1) -> tuple[list[Resident], int]:
+def residents_page(db: Session, community: Community, q: str = "", page: int = 1) -> tuple[list[Resident], int, int, int]:
+    """(the residents on the page, how many match, the page shown — within the list —, the number of pages)."""
     query = select(Resident).where(Resident.community_id == community.id)
     q = q.strip()
     if q:
         query = query.where(or_(Resident.name.contains(q), Resident.phone == q, Resident.id_number == normalise_id(q)))
     total = db.scalar(select(func.count()).select_from(query.subquery()))
+    page, pages = paging.clamp(page, total, PAGE_SIZE)
     rows = db.execute(
-        query.options(joinedload(Resident.household)).order_by(Resident.id).limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
+        query.options(joinedload(Resident.household)).order_by(Resident.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).scalars()
-    return list(rows), total
+    return list(rows), total, page, pages
 
 
 def streets_for(db: Session) -> list[StreetOffice]:

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from civic import paging
 from civic.errors import Invalid, NotFound
 from civic.i18n import _, get_locale
 from civic.registry import queries, services
@@ -46,14 +47,9 @@ def residents(request: Request):
     community = _community(request)
     ensure_permission(actor(request), "registry:residents:view", community)
     q = request.query_params.get("q", "")
-    try:
-        page = max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        page = 1
-    rows, total = queries.residents_page(db(request), community, q, page)
+    rows, total, page, pages = queries.residents_page(db(request), community, q, paging.requested(request))
     return render(request, "registry/residents.html", {
-        "community": community, "rows": rows, "total": total, "q": q, "page": page,
-        "pages": max(1, -(-total // queries.PAGE_SIZE)),
+        "community": community, "rows": rows, "total": total, "q": q, "page": page, "pages": pages,
     }, block="results")
 
 
