@@ -201,11 +201,22 @@ def group_texts(texts: Iterable[str | bytes]) -> GroupedBallots:
 
 
 def _group_texts(texts: Iterable[str | bytes]) -> GroupedBallots:
-    return _group_parsed((*_parse_canon(text), n) for text, n in Counter(texts).items())
+    sections: dict[str, Any] = {}
+
+    def parsed():
+        for text, n in Counter(texts).items():
+            found = _parse_sectioned(text, sections)
+            if found is not None:
+                yield *found, False, n  # its sections are shared already
+            else:
+                yield (*_parse_canon(text), n)
+
+    return _group_parsed(parsed())
 
 
 def _group_parsed(parsed: Iterable[tuple[Any, bytes, bool, int]]) -> GroupedBallots:
-    """GroupedBallots from (ballot, canonical text, read the fast way, times cast) of each distinct text."""
+    """GroupedBallots from (ballot, canonical text, whether to share its equal sections — read the fast way —,
+    times cast) of each distinct text."""
     groups: dict[bytes, list] = {}
     shared: dict[bytes, Any] = {}
     for ballot, key, plain, n in parsed:
@@ -225,6 +236,46 @@ def _group_parsed(parsed: Iterable[tuple[Any, bytes, bool, int]]) -> GroupedBall
 # ".", "e" or "E"; canon() writes some floats differently) and integers of 19 digits or more (orjson reads those
 # beyond 64 bits as floats). A match inside a string merely takes the slower way.
 _NOT_PLAIN = re.compile(r"[0-9](?:[.eE]|[0-9]{18})")
+
+
+# A ballot as castqueue stores it: {"sid":{...},...}, sections in key order, each a flat object (no brace inside
+# it, in its strings neither), section ids needing no escape. A million ballots have tens of thousands of distinct
+# texts but only hundreds of distinct sections: such a text is cut into its sections without being parsed, and
+# each distinct section text is parsed once.
+_SECTIONED = re.compile(r'\{"[^"\\\x00-\x1f]*":\{[^{}]*\}(?:,"[^"\\\x00-\x1f]*":\{[^{}]*\})*\}')
+_SECTION = re.compile(r'"([^"\\\x00-\x1f]*)":(\{[^{}]*\})')
+
+
+def _parse_sectioned(text: Any, sections: dict[str, Any]) -> tuple[dict, bytes] | None:
+    """(json.loads(text), canon() of it) when `text` is canonical JSON of that shape — canon() of the result is
+    then the text itself —, the ballot built from its sections' values (kept in `sections`, one object per distinct section text: read
+    them, never change them); None for any other text. Cut at the first "}" after each section's "{", which
+    the shape makes the section's end, a section text that parses as a canonical object is its value."""
+    if type(text) is not str or _SECTIONED.fullmatch(text) is None:
+        return None
+    ballot: dict[str, Any] = {}
+    last = None
+    for sid, part in _SECTION.findall(text):
+        value = sections.get(part)
+        if value is None:
+            value = sections[part] = _canonical_section(part)
+        if value is False or (last is not None and sid <= last) or _NOT_PLAIN.search(sid):
+            return None  # not canonical (keys out of order, repeated), or not the fast way's to read
+        ballot[sid] = value
+        last = sid
+    try:
+        return ballot, text.encode()
+    except UnicodeEncodeError:  # a lone surrogate has no canonical text: _parse_canon says so
+        return None
+
+
+def _canonical_section(part: str) -> Any:
+    """A section text's value when it is a plain canonical JSON object (see _parse_canon), else False."""
+    try:
+        value, key, plain = _parse_canon(part)
+    except (ValueError, RecursionError):
+        return False
+    return value if plain and type(value) is dict and key == part.encode() else False
 
 
 def _parse_canon(text: str | bytes) -> tuple[Any, bytes, bool]:

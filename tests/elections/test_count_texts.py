@@ -209,3 +209,42 @@ def test_close_round_counts_the_stored_texts_like_before(db):
     assert document["online_ballots"] == board.sort_ballots([json.loads(t) for t in texts])
     ok, recount, problems = board.verify(document)
     assert ok, problems
+
+
+def test_a_ballot_cut_into_its_sections_reads_as_json_loads_then_canon(monkeypatch):
+    """board._parse_sectioned gives exactly _parse_canon's ballot and text, or None (then _parse_canon reads it):
+    every ballot the system stores is cut into its sections; texts made to look like them are not misread."""
+    rng = random.Random(3)
+    stored = [board.canon(rules.canonical_ballot(random_ballot(rng, SECTIONS), SECTIONS)).decode() for _ in range(300)]
+    crafted = [
+        '{"chair":{"approve":["c1"],"oppose":[],"write_in":["a},{b"]}}',  # a brace in a write-in
+        '{"chair":{"approve":["c1"],"oppose":[],"write_in":["a\\"},\\"b"]}}',
+        '{"chair":{"approve":[],"oppose":[],"write_in":["\\\\","\\n","\\"","é","\\u2028"]}}',
+        '{"vice":{"approve":[],"oppose":[],"write_in":[]},"chair":{"approve":[],"oppose":[],"write_in":[]}}',  # order
+        '{"chair":{"approve":["c1"],"oppose":[],"write_in":[]},"chair":{"approve":[],"oppose":[],"write_in":[]}}',
+        '{"chair":{"oppose":[],"approve":[],"write_in":[]}}',  # a section's keys out of order
+        '{"chair": {"approve":[],"oppose":[],"write_in":[]}}', '{"chair":{"approve":[ ],"oppose":[],"write_in":[]}}',
+        '{"chair":{"approve":["1.5号楼"],"oppose":[],"write_in":[]}}', '{"a1e":{"approve":[],"oppose":[],"write_in":[]}}',
+        '{"ch\\u0061ir":{"approve":[],"oppose":[],"write_in":[]}}', '{"chair":{"approve":["\\u00631"],"oppose":[],"write_in":[]}}',
+        '{"chair":{"approve":[1],"oppose":[null],"write_in":[true]}}', '{"chair":{}}', '{"":{}}', "{}", "null", "[]",
+        '{"chair":{"n":' + "1" * 25 + '}}', '{"chair":{"x":["\\ud800"]}}', '{"chair":{"x":[]}', '{"chair":{"x":[]}}}',
+        '{"chair":{"approve":[],"oppose":[],"write_in":[]},"member":{"a":1,"a":2}}',
+    ]
+    sections: dict = {}
+    fast = 0
+    for text in stored + crafted:
+        found = board._parse_sectioned(text, sections)
+        try:
+            expected = board._parse_canon(text)
+        except ValueError:
+            assert found is None, text
+            continue
+        if found is not None:
+            fast += 1
+            assert repr(found[0]) == repr(expected[0]) and found[1] == expected[1] == text.encode(), text
+        elif text in stored:
+            pytest.fail(f"a stored ballot took the slow way: {text}")
+    assert fast == len(stored) + 3  # three crafted texts are canonical ballots of that shape too
+    again = board._parse_sectioned(stored[0], sections)[0]
+    first = board._parse_sectioned(stored[0], sections)[0]
+    assert all(again[sid] is first[sid] for sid in first)  # equal sections are one object
