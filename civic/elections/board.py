@@ -247,10 +247,10 @@ _SECTION = re.compile(r'"([^"\\\x00-\x1f]*)":(\{[^{}]*\})')
 
 
 def _parse_sectioned(text: Any, sections: dict[str, Any]) -> tuple[dict, bytes] | None:
-    """(json.loads(text), canon() of it) when `text` is canonical JSON of that shape — canon() of the result is
-    then the text itself —, the ballot built from its sections' values (kept in `sections`, one object per distinct section text: read
-    them, never change them); None for any other text. Cut at the first "}" after each section's "{", which
-    the shape makes the section's end, a section text that parses as a canonical object is its value."""
+    """(json.loads(text), canon() of it) when `text` is canonical JSON of that shape (canon() of the ballot is
+    then the text itself); None for any other text. The ballot is built from its sections' values, kept in
+    `sections`, one object per distinct section text: read them, never change them. The shape makes the first
+    "}" after a section's "{" its end, so a section text that parses as a canonical object is its value."""
     if type(text) is not str or _SECTIONED.fullmatch(text) is None:
         return None
     ballot: dict[str, Any] = {}

@@ -124,7 +124,8 @@ def groups(db: Session, community: Community) -> list[ResidentGroup]:
 
 @cache
 def _groups_statement():
-    return snapshots.select_of(ResidentGroup).where(ResidentGroup.community_id == bindparam("community_id")).order_by(ResidentGroup.number)
+    return (snapshots.select_of(ResidentGroup).where(ResidentGroup.community_id == bindparam("community_id"))
+            .order_by(ResidentGroup.number))
 
 
 def grids(db: Session, community: Community) -> list[Grid]:
