@@ -2,8 +2,10 @@
 import gc
 
 from civic.app import create_app
+from civic.templating import compile_all
 
 app = create_app()
+compile_all(app.state.templates)  # before the first request, not in it
 
 # A signed-in page allocates tens of thousands of short-lived objects: at Python's default thresholds (700, 10,
 # 10) the young generation was collected more than once every two pages, and a full collection of a warm

@@ -53,6 +53,16 @@ def make_environment(settings) -> Environment:
     return env
 
 
+def compile_all(env: Environment) -> int:
+    """Compile every page template now, as a serving worker starts: otherwise the first showing of each page in
+    a worker paid for it (the election's management page, district data: 232 → 60 ms CPU; 1.4 s for all of
+    them). Returns how many there are."""
+    names = env.list_templates(filter_func=lambda name: name.endswith(".html"))
+    for name in names:
+        env.get_template(name)
+    return len(names)
+
+
 @pass_eval_context
 def _template_gettext(eval_ctx, message: str, **variables):
     text = i18n.gettext(message)

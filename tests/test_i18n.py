@@ -62,3 +62,30 @@ def test_templates_translate_and_format_as_jinjas_newstyle_gettext():
         assert text.render() == "Hi <b>"
     finally:
         i18n._current.reset(locale)
+
+
+def test_a_serving_worker_compiles_every_page_template_before_its_first_request():
+    """civic.asgi compiles them all at import (civic.templating.compile_all): every one must compile on its own,
+    and the first request of a page then renders from the cache."""
+    from civic.templating import compile_all, make_environment
+    from tests.conftest import make_settings
+
+    env = make_environment(make_settings("sqlite://", ROOT))
+    pages = sorted(p.relative_to(ROOT / "templates").as_posix() for p in (ROOT / "templates").rglob("*.html"))
+    assert compile_all(env) == len(pages) > 100
+    loaded = []
+    env.loader.get_source = lambda environment, name: loaded.append(name)  # nothing may be read again
+    for name in pages:
+        env.get_template(name)
+    assert loaded == []
+
+
+
+def test_the_serving_module_has_every_page_template_compiled_at_import(tmp_path):
+    import os
+
+    code = "import civic.asgi as a; print(len(a.app.state.templates.cache))"
+    env = {**os.environ, "CIVIC_DATA_DIR": str(tmp_path)}
+    env.pop("CIVIC_DATABASE_URL", None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert int(out.stdout.strip()) == len(list((ROOT / "templates").rglob("*.html")))
