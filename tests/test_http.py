@@ -388,3 +388,12 @@ def test_the_resident_registry_shows_a_page_within_the_list_for_any_page_asked(a
     users, _ids = world
     response = as_role(app, users, "staff").get(f"/registry/manage/c/home/residents?page={page}")
     assert response.status_code == 200 and "王芳" in response.text and "李强" in response.text
+
+
+def test_the_resident_registry_search_answers_htmx_with_its_results_alone(app, world):
+    """The results block is rendered on its own for htmx: it imports what it uses (the table box, the pager)."""
+    users, _ids = world
+    response = as_role(app, users, "staff").get("/registry/manage/c/home/residents?q=王芳", headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "王芳" in response.text and "<html" not in response.text
+    assert 'class="table-scroll"' in response.text
+
