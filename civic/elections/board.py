@@ -202,29 +202,28 @@ def group_texts(texts: Iterable[str | bytes]) -> GroupedBallots:
 
 def _group_texts(texts: Iterable[str | bytes]) -> GroupedBallots:
     sections: dict[str, Any] = {}
-
-    def parsed():
-        for text, n in Counter(texts).items():
-            found = _parse_sectioned(text, sections)
-            if found is not None:
-                yield *found, False, n  # its sections are shared already
-            else:
-                yield (*_parse_canon(text), n)
-
-    return _group_parsed(parsed())
+    return _group_parsed((*_read_ballot(text, sections), n) for text, n in Counter(texts).items())
 
 
-def _group_parsed(parsed: Iterable[tuple[Any, bytes, bool, int]]) -> GroupedBallots:
-    """GroupedBallots from (ballot, canonical text, whether to share its equal sections — read the fast way —,
-    times cast) of each distinct text."""
+def _read_ballot(text: str | bytes, sections: dict[str, Any]) -> tuple[Any, bytes, bool, bool]:
+    """(json.loads(text), canon() of it, whether it was read the fast way, whether its equal sections are one
+    object already): cut into its sections when it has the shape ballots are stored in (_parse_sectioned, its
+    sections kept in `sections`), else _parse_canon."""
+    found = _parse_sectioned(text, sections)
+    return (*found, True, True) if found is not None else (*_parse_canon(text), False)
+
+
+def _group_parsed(parsed: Iterable[tuple[Any, bytes, bool, bool, int]]) -> GroupedBallots:
+    """GroupedBallots from _read_ballot's (ballot, canonical text, fast, shared) and the times cast, of each
+    distinct text."""
     groups: dict[bytes, list] = {}
     shared: dict[bytes, Any] = {}
-    for ballot, key, plain, n in parsed:
+    for ballot, key, plain, shared_already, n in parsed:
         group = groups.get(key)
         if group is not None:
             group[1] += n
             continue
-        if plain and type(ballot) is dict:  # plain JSON: equal orjson texts are equal values of equal types
+        if plain and not shared_already and type(ballot) is dict:  # equal orjson texts: equal values of equal types
             for sid, part in ballot.items():
                 ballot[sid] = shared.setdefault(orjson.dumps(part), part)
         groups[key] = [ballot, n]

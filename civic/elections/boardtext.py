@@ -76,19 +76,19 @@ def _rest(raw: bytes, opening: int, closing: int) -> dict | None:
 
 def _ballots(inner: bytes, raw: bytes, opening: int, closing: int) -> Listed | None:
     pieces = inner.split(_CUT)
-    parsed: list[tuple[Any, bytes, bool, int]] = []
-    canonical = {}
+    parsed: list[tuple[Any, bytes, bool, bool, int]] = []
+    canonical, sections = {}, {}
     for piece, n in Counter(pieces).items():
         text = b"{" + piece + b"}"
         try:
-            ballot, key, plain = board._parse_canon(text.decode())
+            read = board._read_ballot(text.decode(), sections)  # as counting at close reads the stored texts
         except (ValueError, RecursionError):  # not JSON on its own: a cut fell inside a ballot
             return None
-        if not plain:  # read by json, not orjson: the whole document's reading could differ
+        if not read[2]:  # read by json, not orjson: the whole document's reading could differ
             return None
-        parsed.append((ballot, key, plain, n))
-        if key != text:
-            canonical[piece] = key
+        parsed.append((*read, n))
+        if read[1] != text:
+            canonical[piece] = read[1]
     if canonical:  # some ballot not written canonically: hash the list as canon() writes it
         texts = [canonical.get(piece) or b"{" + piece + b"}" for piece in pieces]
         digest = hashlib.sha256(b"[" + b",".join(texts) + b"]").hexdigest()
