@@ -72,7 +72,7 @@ def _staff_community(request: Request, permission: str = "consultations:consulta
 def dashboard(request: Request):
     community = _staff_community(request)
     session = db(request)
-    rows, _total = queries.consultations_of(session, community, "", 1)
+    rows = queries.consultations_of(session, community, "", 1)[0]
     waiting = [r for r in rows if r.status not in ("done", "declined")]
     return render(request, "consultations/manage/index.html", {
         "community": community, "rows": waiting, "rules": rules, "done": _done(request),

@@ -38,13 +38,15 @@ STAGE_FILTERS = {
 }
 
 
-def consultations_of(db: Session, community: Community, stage: str = "", page: int = 1) -> tuple[list[Consultation], int]:
+def consultations_of(db: Session, community: Community, stage: str = "", page: int = 1) -> tuple[list[Consultation], int, int, int]:
+    """(the consultations on the page, how many match, the page shown — within the list —, the number of pages)."""
     query = select(Consultation).where(Consultation.community_id == community.id)
     if stage in STAGE_FILTERS:
         query = query.where(Consultation.status.in_(STAGE_FILTERS[stage]))
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page, pages = paging.clamp(page, total, LIST_PAGE)
     rows = db.execute(query.order_by(Consultation.created_at.desc(), Consultation.id.desc()).limit(LIST_PAGE).offset((page - 1) * LIST_PAGE)).scalars()
-    return list(rows), total
+    return list(rows), total, page, pages
 
 
 def comment_counts(db: Session, ids: list[int]) -> dict[int, int]:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from civic import paging
 from civic.consultations import comments, formal, forms, queries, rules, services
 from civic.consultations.models import AgendaItem, Attachment, Consultation
 from civic.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
@@ -80,11 +81,10 @@ def index(request: Request):
             "community": None, "communities": registry.communities_overview(session), "counts": Lazy(lambda: queries.community_counts(session)),
         })
     stage = request.query_params.get("stage", "")
-    page = int_param(request.query_params.get("page"), 1)
-    rows, total = queries.consultations_of(session, community, stage, page)
+    rows, total, page, pages = queries.consultations_of(session, community, stage, paging.requested(request))
     return render(request, "consultations/index.html", {
         "community": community, "rows": rows, "total": total, "stage": stage if stage in queries.STAGE_FILTERS else "",
-        "page": page, "pages": max(1, -(-total // queries.LIST_PAGE)), "comment_counts": queries.comment_counts(session, [r.id for r in rows]),
+        "page": page, "pages": pages, "comment_counts": queries.comment_counts(session, [r.id for r in rows]),
         "meetings": queries.meetings_of(session, community)[:10], "rules": rules,
     }, block="list")
 
